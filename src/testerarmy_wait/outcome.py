@@ -1,0 +1,38 @@
+"""What the wait observed for each run: the last snapshot and why watching stopped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from testerarmy_wait.models import Run
+
+
+class StopReason(StrEnum):
+    FINISHED = "finished"  # the run reached a terminal status
+    TIMEOUT = "timeout"  # the deadline passed first
+    API_ERROR = "api_error"  # the API refused, broke or answered nonsense
+    INTERRUPTED = "interrupted"  # the job was cancelled (SIGINT/SIGTERM)
+    REJECTED = "rejected"  # the server cancelled the run when it was triggered
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """How this invocation started a run (absent for runs it was handed)."""
+
+    kind: str  # "test", "group", "pull-request", "webhook"
+    target: str  # the test/group/project id, or "webhook"
+    parameters: tuple[tuple[str, str], ...] = ()
+    batch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    stop: StopReason
+    run: Run | None = None
+    problem: str | None = None  # one sentence for API_ERROR / REJECTED / TIMEOUT details
+    polls: int = 0
+    trigger: Trigger | None = None
+    cancel_requested: bool = False  # we asked the API to cancel it
+    unknown_statuses: tuple[str, ...] = field(default=())

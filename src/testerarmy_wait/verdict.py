@@ -1,0 +1,371 @@
+"""Runs + policy -> a result per run, an overall result, an exit code and the reasons.
+
+Pure functions only: nothing here does I/O. The rule that shapes everything below is
+that a verdict is never green by accident: anything we cannot read is an ``ERROR``.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+
+from testerarmy_wait.models import Issue, PlannerSkippedOutput, Run, TestOutput
+from testerarmy_wait.outcome import RunOutcome, StopReason
+
+
+class Result(StrEnum):
+    PASS = "PASS"  # noqa: S105 (a result, not a password)
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    ERROR = "ERROR"
+    CANCELLED = "CANCELLED"
+    TIMEOUT = "TIMEOUT"
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    POLICY_FAILURE = 1
+    USAGE = 2
+    TIMEOUT = 3
+    API_ERROR = 4
+    CANCELLED = 5
+    SIGINT = 128 + signal.SIGINT  # 130
+    SIGTERM = 128 + signal.SIGTERM  # 143
+
+
+# Worst first: a broken setup matters more than a failed test.
+EXIT_PRECEDENCE: tuple[ExitCode, ...] = (
+    ExitCode.SIGTERM,
+    ExitCode.SIGINT,
+    ExitCode.USAGE,
+    ExitCode.API_ERROR,
+    ExitCode.TIMEOUT,
+    ExitCode.CANCELLED,
+    ExitCode.POLICY_FAILURE,
+    ExitCode.OK,
+)
+RESULT_PRECEDENCE: tuple[Result, ...] = (
+    Result.ERROR,
+    Result.TIMEOUT,
+    Result.CANCELLED,
+    Result.FAILED,
+    Result.SKIPPED,
+    Result.PASS,
+)
+_EXIT_FOR_RESULT = {
+    Result.PASS: ExitCode.OK,
+    Result.SKIPPED: ExitCode.POLICY_FAILURE,  # only when the policy says SKIPPED fails
+    Result.FAILED: ExitCode.POLICY_FAILURE,
+    Result.ERROR: ExitCode.API_ERROR,
+    Result.TIMEOUT: ExitCode.TIMEOUT,
+    Result.CANCELLED: ExitCode.CANCELLED,
+}
+# ERROR and TIMEOUT always fail: they say nothing about the app, so they cannot pass it.
+ALWAYS_FAILING: frozenset[Result] = frozenset({Result.ERROR, Result.TIMEOUT})
+CONFIGURABLE: frozenset[Result] = frozenset({Result.FAILED, Result.SKIPPED, Result.CANCELLED})
+SEVERITY_NAMES = {1: "minor", 2: "moderate", 3: "major", 4: "serious", 5: "critical"}
+
+
+@dataclass(frozen=True)
+class Policy:
+    fail_on: frozenset[Result] = frozenset({Result.FAILED, Result.CANCELLED})
+    min_severity: int = 1
+
+    def fails(self, result: Result) -> bool:
+        return result in ALWAYS_FAILING or result in self.fail_on
+
+    def blocks(self, issue: Issue) -> bool:
+        """A confirmed issue at or above the threshold blocks; unknown types and severities
+        are treated as blocking, warnings never block."""
+        if issue.is_warning:
+            return False
+        return issue.severity is None or issue.severity >= self.min_severity
+
+    def describe(self) -> str:
+        listed = [r.value for r in RESULT_PRECEDENCE if self.fails(r)]
+        if self.min_severity > 1:
+            issues = f"blocking issues of severity ≥ {self.min_severity}"
+        else:
+            issues = "blocking issues of any severity"
+        return f"fail on {', '.join(listed)}; {issues}; warnings never block"
+
+
+@dataclass(frozen=True)
+class RunVerdict:
+    run_id: str
+    result: Result
+    reason: str  # one sentence a reviewer can act on
+    status: str  # the last status seen, or "unknown"
+    run: Run | None
+    blocking_issues: tuple[Issue, ...]
+    other_issues: tuple[Issue, ...]
+    fails_policy: bool
+    polls: int = 0
+    outcome: RunOutcome | None = None
+
+    @property
+    def issue_count(self) -> int:
+        return len(self.blocking_issues) + len(self.other_issues)
+
+    @property
+    def blocking_issue_count(self) -> int:
+        return len(self.blocking_issues)
+
+    @property
+    def issues(self) -> tuple[Issue, ...]:
+        """Every issue, worst first (blocking before the rest, then by severity)."""
+        return self.blocking_issues + self.other_issues
+
+    @property
+    def duration_ms(self) -> float | None:
+        return None if self.run is None else self.run.duration_ms
+
+    @property
+    def test_output(self) -> TestOutput | None:
+        return None if self.run is None else self.run.test_output
+
+    @property
+    def feature_name(self) -> str:
+        output = self.test_output
+        return output.feature_name if output is not None else ""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return _EXIT_FOR_RESULT[self.result] if self.fails_policy else ExitCode.OK
+
+
+@dataclass(frozen=True)
+class Verdict:
+    result: Result
+    exit_code: ExitCode
+    headline: str  # "FAILED: 2 blocking issues in 1 of 2 runs"
+    runs: tuple[RunVerdict, ...]
+    policy: Policy
+    elapsed_s: float = 0.0
+    requests: int = 0
+    interrupted_by: str | None = None  # "SIGINT" / "SIGTERM"
+    problem: str | None = None  # a failure before or around the runs (usage error)
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code is ExitCode.OK
+
+    @property
+    def run_ids(self) -> tuple[str, ...]:
+        return tuple(r.run_id for r in self.runs)
+
+    @property
+    def duration_ms(self) -> float | None:
+        """The longest run's ``durationMs`` (runs in parallel take as long as the slowest)."""
+        durations = [r.duration_ms for r in self.runs if r.duration_ms is not None]
+        return max(durations) if durations else None
+
+    @property
+    def status(self) -> str:
+        statuses = sorted({r.status for r in self.runs})
+        return ",".join(statuses) if statuses else "unknown"
+
+    @property
+    def issue_count(self) -> int:
+        return sum(r.issue_count for r in self.runs)
+
+    @property
+    def blocking_issue_count(self) -> int:
+        return sum(r.blocking_issue_count for r in self.runs)
+
+    def runs_worst_first(self) -> tuple[RunVerdict, ...]:
+        return tuple(sorted(self.runs, key=_run_rank))
+
+
+def _run_rank(run: RunVerdict) -> tuple[int, int, int]:
+    return (
+        EXIT_PRECEDENCE.index(run.exit_code),
+        RESULT_PRECEDENCE.index(run.result),
+        -run.blocking_issue_count,
+    )
+
+
+def severity_rank(issue: Issue) -> int:
+    """Sort key: unknown severity counts as the worst."""
+    return 6 if issue.severity is None else issue.severity
+
+
+def sort_issues(issues: Iterable[Issue]) -> tuple[Issue, ...]:
+    return tuple(sorted(issues, key=lambda i: (-severity_rank(i), i.is_warning)))
+
+
+def _classify_output(output: TestOutput, policy: Policy) -> tuple[Result, str]:
+    blocking = [i for i in output.issues if policy.blocks(i)]
+    others = len(output.issues) - len(blocking)
+    if blocking:
+        worst = max(severity_rank(i) for i in blocking)
+        label = "unknown" if worst == 6 else f"{worst}"
+        return Result.FAILED, (
+            f"{_count(len(blocking), 'blocking issue')} found (worst severity {label})"
+        )
+    if output.result == "PASS":
+        if others:
+            return Result.PASS, f"passed with {_count(others, 'non-blocking issue')}"
+        return Result.PASS, "passed with no issues"
+    if output.result == "FAILED":
+        if others:
+            return Result.PASS, (
+                f"the agent reported FAILED, but all {_count(others, 'issue')} are below "
+                "the policy's threshold or warnings"
+            )
+        return Result.FAILED, "the agent reported FAILED without listing any issue"
+    shown = "no result" if output.result is None else f"result {output.result!r}"
+    return Result.ERROR, f"the run completed with {shown}, which this version cannot judge"
+
+
+def classify_run(run: Run, policy: Policy) -> tuple[Result, str]:
+    """The result of one run that reached a terminal status."""
+    if run.status == "cancelled":
+        return Result.CANCELLED, "the run was cancelled before it finished"
+    if run.status == "failed":
+        if run.error is not None and (run.error.code or run.error.message):
+            detail = ": ".join(p for p in (run.error.code, run.error.message) if p)
+            return Result.ERROR, f"the test infrastructure failed ({detail}); retry the run"
+        return Result.ERROR, "the test infrastructure failed without an error message; retry"
+    output = run.output
+    if isinstance(output, PlannerSkippedOutput):
+        reason = output.reason or "no reason given"
+        return Result.SKIPPED, f"the planner found nothing user-visible to test: {reason}"
+    if isinstance(output, TestOutput):
+        return _classify_output(output, policy)
+    if output is None:
+        return Result.ERROR, "the run completed without any output"
+    return Result.ERROR, "the run completed with an output of an unknown shape"
+
+
+def judge_run(outcome: RunOutcome, policy: Policy) -> RunVerdict:
+    run = outcome.run
+    status = run.status if run is not None else "unknown"
+    if outcome.stop is StopReason.FINISHED and run is not None:
+        result, reason = classify_run(run, policy)
+    elif outcome.stop is StopReason.TIMEOUT:
+        result = Result.TIMEOUT
+        reason = outcome.problem or f"still {status} when the deadline passed"
+    elif outcome.stop is StopReason.INTERRUPTED:
+        result = Result.CANCELLED
+        reason = outcome.problem or f"the job was interrupted while the run was {status}"
+    elif outcome.stop is StopReason.REJECTED:
+        result = Result.CANCELLED
+        reason = outcome.problem or "the server cancelled the run when it was triggered"
+    else:
+        result = Result.ERROR
+        reason = outcome.problem or "the API did not give a usable answer"
+    output = run.test_output if run is not None else None
+    issues = sort_issues(output.issues) if output is not None else ()
+    blocking = tuple(i for i in issues if policy.blocks(i))
+    others = tuple(i for i in issues if not policy.blocks(i))
+    return RunVerdict(
+        run_id=outcome.run_id,
+        result=result,
+        reason=reason,
+        status=status,
+        run=run,
+        blocking_issues=blocking,
+        other_issues=others,
+        fails_policy=policy.fails(result),
+        polls=outcome.polls,
+        outcome=outcome,
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _headline(result: Result, runs: Sequence[RunVerdict]) -> str:
+    total = len(runs)
+    of_total = f" of {total} runs" if total > 1 else ""
+    matching = [r for r in runs if r.result is result]
+    if result is Result.FAILED:
+        blocking = sum(r.blocking_issue_count for r in matching)
+        where = f" in {len(matching)}{of_total}" if total > 1 else ""
+        if blocking:
+            return f"FAILED: {_count(blocking, 'blocking issue')}{where}"
+        return f"FAILED: the agent reported a failure{where}"
+    if result is Result.PASS:
+        issues = sum(r.issue_count for r in runs)
+        runs_text = f"{total} runs passed" if total > 1 else "passed"
+        suffix = f" ({_count(issues, 'non-blocking issue')})" if issues else ""
+        return f"PASS: {runs_text}{suffix}"
+    prefix = f"{result.value}: "
+    if total == 1:
+        return prefix + runs[0].reason
+    return (
+        prefix
+        + f"{len(matching)}{of_total} "
+        + {
+            Result.SKIPPED: "skipped by the planner",
+            Result.ERROR: "could not be judged",
+            Result.CANCELLED: "cancelled",
+            Result.TIMEOUT: "still running at the deadline",
+        }[result]
+    )
+
+
+def decide(
+    outcomes: Sequence[RunOutcome],
+    policy: Policy,
+    *,
+    elapsed_s: float = 0.0,
+    requests: int = 0,
+    interrupted_by: str | None = None,
+    notes: Sequence[str] = (),
+) -> Verdict:
+    """Judge every run and fold them into one verdict: the worst outcome decides."""
+    runs = tuple(judge_run(o, policy) for o in outcomes)
+    if not runs:
+        return usage_error("no run to wait for", policy)
+    result = min((r.result for r in runs), key=RESULT_PRECEDENCE.index)
+    exit_code = min((r.exit_code for r in runs), key=EXIT_PRECEDENCE.index)
+    if interrupted_by is not None:
+        exit_code = ExitCode.SIGTERM if interrupted_by == "SIGTERM" else ExitCode.SIGINT
+        result = min((result, Result.CANCELLED), key=RESULT_PRECEDENCE.index)
+    headline = _headline(result, runs)
+    if interrupted_by is not None:
+        headline = f"{result.value}: interrupted by {interrupted_by} while waiting"
+    return Verdict(
+        result=result,
+        exit_code=exit_code,
+        headline=headline,
+        runs=runs,
+        policy=policy,
+        elapsed_s=elapsed_s,
+        requests=requests,
+        interrupted_by=interrupted_by,
+        notes=tuple(notes),
+    )
+
+
+def usage_error(message: str, policy: Policy | None = None) -> Verdict:
+    """The verdict of an invocation that could not start: nothing was requested."""
+    return Verdict(
+        result=Result.ERROR,
+        exit_code=ExitCode.USAGE,
+        headline=f"ERROR: {message}",
+        runs=(),
+        policy=policy or Policy(),
+        problem=message,
+    )
+
+
+def failed_before_waiting(
+    message: str, exit_code: ExitCode, policy: Policy, *, requests: int = 0
+) -> Verdict:
+    """The verdict when starting the runs failed (the trigger was refused)."""
+    return Verdict(
+        result=Result.ERROR,
+        exit_code=exit_code,
+        headline=f"ERROR: {message}",
+        runs=(),
+        policy=policy,
+        requests=requests,
+        problem=message,
+    )
