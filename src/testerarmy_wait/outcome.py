@@ -36,3 +36,14 @@ class RunOutcome:
     trigger: Trigger | None = None
     cancel_requested: bool = False  # we asked the API to cancel it
     unknown_statuses: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One observation while waiting, for live status lines and the poll log."""
+
+    run_id: str
+    status: str  # last status seen, "unknown" before the first answer
+    polls: int  # answers received for this run so far
+    elapsed_s: float  # since the wait began
+    note: str | None = None  # e.g. "HTTP 503, retrying in 2.0 s"; already plain text
