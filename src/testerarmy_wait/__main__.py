@@ -1,0 +1,5 @@
+"""``python -m testerarmy_wait``: the same as the ``testerarmy-wait`` command."""
+
+from testerarmy_wait.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""The poll loop: watch one or many runs concurrently until each finishes or time runs out.
+
+One wall-clock deadline bounds everything. The first poll goes out at once; running
+runs are polled every ``poll_interval_s``; transient errors back off with jitter and
+respect ``Retry-After``, never past the deadline; a separate budget counts consecutive
+errors; permanent errors stop a watch at once. At the deadline: one last look, then
+``TIMEOUT``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from testerarmy_wait.client import ApiError, TesterArmyClient
+from testerarmy_wait.models import Run
+from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
+from testerarmy_wait.schedule import Jitter, bounded, poll_wait, retry_delays, retry_wait
+
+ProgressSink = Callable[[Progress], None]
+Sleep = Callable[[float], Awaitable[None]]
+LAST_LOOK_TIMEOUT_S = 10.0
+NOT_FOUND_GRACE_S = 30.0
+
+
+@dataclass(frozen=True)
+class WaitOptions:
+    deadline: float  # on the ``clock``'s scale
+    poll_interval_s: float = 10.0
+    request_timeout_s: float = 30.0
+    error_budget: int = 8  # consecutive failed requests tolerated per run
+    not_found_grace_s: float = NOT_FOUND_GRACE_S  # 404 tolerated this long after a trigger
+    clock: Callable[[], float] = time.monotonic
+    sleep: Sleep = asyncio.sleep
+    jitter: Jitter | None = None  # for retry back-off; None = full jitter
+    poll_jitter: Jitter | None = None
+
+
+@dataclass
+class _Watch:
+    """What we know about one run while it is being watched."""
+
+    run_id: str
+    trigger: Trigger | None
+    began: float
+    run: Run | None = None
+    polls: int = 0
+    unknown_statuses: list[str] = field(default_factory=list)
+
+    def outcome(self, stop: StopReason, problem: str | None = None) -> RunOutcome:
+        return RunOutcome(
+            run_id=self.run_id,
+            stop=stop,
+            run=self.run,
+            problem=problem,
+            polls=self.polls,
+            trigger=self.trigger,
+            unknown_statuses=tuple(self.unknown_statuses),
+        )
+
+
+class Waiter:
+    def __init__(
+        self,
+        client: TesterArmyClient,
+        options: WaitOptions,
+        on_progress: ProgressSink = lambda _p: None,
+    ) -> None:
+        self._client = client
+        self._opt = options
+        self._on_progress = on_progress
+        self._began = options.clock()
+
+    def _report(self, watch: _Watch, note: str | None = None) -> None:
+        status = watch.run.status if watch.run is not None else "unknown"
+        elapsed = self._opt.clock() - self._began
+        self._on_progress(Progress(watch.run_id, status, watch.polls, elapsed, note))
+
+    def _remember(self, watch: _Watch, run: Run) -> None:
+        watch.run = run
+        watch.polls += 1
+        note = None
+        if not run.status_is_known and run.status not in watch.unknown_statuses:
+            watch.unknown_statuses.append(run.status)
+            note = f"unknown status {run.status[:40]!r}; treating it as still running"
+        self._report(watch, note)
+
+    def _request_timeout(self) -> float:
+        remaining = self._opt.deadline - self._opt.clock()
+        return min(self._opt.request_timeout_s, max(1.0, remaining))
+
+    def _tolerated_404(self, watch: _Watch, error: ApiError) -> bool:
+        return (
+            error.status == 404
+            and watch.trigger is not None
+            and watch.run is None
+            and self._opt.clock() - watch.began < self._opt.not_found_grace_s
+        )
+
+    async def watch(self, watch: _Watch) -> RunOutcome:
+        opt = self._opt
+        errors = 0
+        retries: Iterator[float] = retry_delays(jitter=opt.jitter)
+        while True:
+            if opt.clock() >= opt.deadline:
+                return await self._last_look(watch)
+            try:
+                run = await self._client.get_run(watch.run_id, timeout_s=self._request_timeout())
+            except ApiError as error:
+                if not error.transient and not self._tolerated_404(watch, error):
+                    self._report(watch, error.message)
+                    return watch.outcome(StopReason.API_ERROR, error.message)
+                errors += 1
+                if errors > opt.error_budget:
+                    problem = f"gave up after {errors} failed requests in a row; last: {error}"
+                    self._report(watch, problem)
+                    return watch.outcome(StopReason.API_ERROR, problem)
+                delay = retry_wait(next(retries), error.retry_after_s)
+                self._report(watch, f"{error.message}; retrying in {delay:.1f} s")
+            else:
+                errors = 0
+                retries = retry_delays(jitter=opt.jitter)
+                self._remember(watch, run)
+                if run.is_terminal:
+                    return watch.outcome(StopReason.FINISHED)
+                delay = poll_wait(opt.poll_interval_s, opt.poll_jitter)
+            now = opt.clock()
+            pause = bounded(delay, now, opt.deadline)
+            await opt.sleep(pause)
+            if pause < delay:  # the deadline cut the pause short
+                return await self._last_look(watch)
+
+    async def _last_look(self, watch: _Watch) -> RunOutcome:
+        """At the deadline: one more answer may still show the run finished."""
+        try:
+            run = await self._client.get_run(
+                watch.run_id,
+                timeout_s=min(LAST_LOOK_TIMEOUT_S, self._opt.request_timeout_s),
+            )
+        except ApiError as error:
+            status = watch.run.status if watch.run is not None else "unknown"
+            return watch.outcome(
+                StopReason.TIMEOUT,
+                f"still {status} when the deadline passed (the last look failed: {error})",
+            )
+        self._remember(watch, run)
+        if run.is_terminal:
+            return watch.outcome(StopReason.FINISHED)
+        return watch.outcome(
+            StopReason.TIMEOUT, f"still {run.status[:40]} when the deadline passed"
+        )
+
+    async def wait_all(
+        self,
+        targets: Sequence[tuple[str, Trigger | None]],
+        stop: asyncio.Event | None = None,
+    ) -> list[RunOutcome]:
+        """Watch every run concurrently; if ``stop`` is set, return at once with the
+        unfinished runs marked ``INTERRUPTED``."""
+        began = self._opt.clock()
+        watches = [_Watch(run_id, trigger, began) for run_id, trigger in targets]
+        tasks = [asyncio.create_task(self.watch(w)) for w in watches]
+        stopper = asyncio.create_task((stop or asyncio.Event()).wait())
+        try:
+            pending: set[asyncio.Future[Any]] = set[asyncio.Future[Any]](tasks)
+            while pending and not stopper.done():
+                waiting_on: set[asyncio.Future[Any]] = {*pending, stopper}
+                _done, still = await asyncio.wait(waiting_on, return_when=asyncio.FIRST_COMPLETED)
+                pending = still - {stopper}
+        finally:
+            stopper.cancel()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, stopper, return_exceptions=True)
+        outcomes: list[RunOutcome] = []
+        for watch, task in zip(watches, tasks, strict=True):
+            if task.done() and not task.cancelled() and task.exception() is None:
+                outcomes.append(task.result())
+            elif task.cancelled():
+                status = watch.run.status if watch.run is not None else "not yet seen"
+                outcomes.append(
+                    watch.outcome(
+                        StopReason.INTERRUPTED,
+                        f"the job was interrupted while the run was {status}",
+                    )
+                )
+            else:
+                error = task.exception()
+                outcomes.append(
+                    watch.outcome(StopReason.API_ERROR, f"internal error while waiting: {error!r}")
+                )
+        return outcomes
+
+
+async def cancel_runs(
+    client: TesterArmyClient, run_ids: Sequence[str], *, timeout_s: float = 5.0
+) -> dict[str, str]:
+    """Ask the API to cancel each run, concurrently, all within ``timeout_s``.
+
+    Returns what happened to each: ``cancelled``, ``already finished`` or the error."""
+
+    async def one(run_id: str) -> str:
+        try:
+            cancelled = await client.cancel_run(run_id, timeout_s=timeout_s)
+        except ApiError as error:
+            return f"cancel failed: {error}"
+        return "cancelled" if cancelled else "already finished"
+
+    if not run_ids:
+        return {}
+    try:
+        async with asyncio.timeout(timeout_s):
+            results = await asyncio.gather(*(one(r) for r in run_ids))
+    except TimeoutError:
+        return dict.fromkeys(run_ids, f"cancel not confirmed within {timeout_s:g} s")
+    return dict(zip(run_ids, results, strict=True))
