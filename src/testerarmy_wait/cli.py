@@ -49,6 +49,8 @@ async def wait_for_verdict(
                 poll_interval_s=settings.poll_interval_s,
                 request_timeout_s=settings.request_timeout_s,
                 error_budget=settings.error_budget,
+                # Retrying never starts slower than polling would.
+                retry_base_s=min(1.0, settings.poll_interval_s),
             ),
             on_progress=reporter.progress,
         )

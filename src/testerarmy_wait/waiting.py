@@ -35,6 +35,7 @@ class WaitOptions:
     not_found_grace_s: float = NOT_FOUND_GRACE_S  # 404 tolerated this long after a trigger
     clock: Callable[[], float] = time.monotonic
     sleep: Sleep = asyncio.sleep
+    retry_base_s: float = 1.0  # first retry back-off; doubles up to a minute
     jitter: Jitter | None = None  # for retry back-off; None = full jitter
     poll_jitter: Jitter | None = None
 
@@ -103,7 +104,7 @@ class Waiter:
     async def watch(self, watch: _Watch) -> RunOutcome:
         opt = self._opt
         errors = 0
-        retries: Iterator[float] = retry_delays(jitter=opt.jitter)
+        retries: Iterator[float] = retry_delays(base_s=opt.retry_base_s, jitter=opt.jitter)
         while True:
             if opt.clock() >= opt.deadline:
                 return await self._last_look(watch)
@@ -122,7 +123,7 @@ class Waiter:
                 self._report(watch, f"{error.message}; retrying in {delay:.1f} s")
             else:
                 errors = 0
-                retries = retry_delays(jitter=opt.jitter)
+                retries = retry_delays(base_s=opt.retry_base_s, jitter=opt.jitter)
                 self._remember(watch, run)
                 if run.is_terminal:
                     return watch.outcome(StopReason.FINISHED)

@@ -1,0 +1,61 @@
+"""Run the command in-process the way a GitHub job would, and collect what it left."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from testerarmy_wait.cli import main
+from tests.runner_files import parse_github_output
+
+
+@dataclass
+class JobResult:
+    code: int
+    outputs: dict[str, str]
+    summary: str
+    log: str
+    stderr: str
+    workspace: Path
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads((self.workspace / self.outputs["reportPath"]).read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def run_job(
+    tmp_path: Path,
+    env: dict[str, str],
+    argv: list[str] | None = None,
+    *,
+    github: bool = True,
+) -> JobResult:
+    workspace = tmp_path / "workspace"
+    commands = tmp_path / "file_commands"
+    workspace.mkdir(exist_ok=True)
+    commands.mkdir(exist_ok=True)
+    output_file = commands / "set_output"
+    summary_file = commands / "step_summary"
+    output_file.touch()
+    summary_file.touch()
+    full_env = {"PATH": "/usr/bin:/bin", "GITHUB_WORKSPACE": str(workspace), **env}
+    if github:
+        full_env |= {
+            "GITHUB_ACTIONS": "true",
+            "CI": "true",
+            "GITHUB_OUTPUT": str(output_file),
+            "GITHUB_STEP_SUMMARY": str(summary_file),
+        }
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv or [], full_env, out, err)
+    return JobResult(
+        code=code,
+        outputs=parse_github_output(output_file.read_text("utf-8")),
+        summary=summary_file.read_text("utf-8"),
+        log=out.getvalue(),
+        stderr=err.getvalue(),
+        workspace=workspace,
+    )

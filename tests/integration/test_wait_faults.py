@@ -1,0 +1,127 @@
+"""Faults on the wire: transient ones are retried to the right verdict, permanent ones
+stop at once, and nothing is ever reported as a pass by accident."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from testerarmy_wait.sandbox.faults import Fault
+from tests.integration.cli_run import run_job
+from tests.integration.test_wait_scenarios import env_for
+
+# Retry back-off starts at up to 1 s; these tests keep it short through Retry-After: 0
+# where they can, and otherwise accept a few seconds in total.
+
+
+def run_path(run_id: str) -> str:
+    return f"/v1/runs/{run_id}"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault.status(500),
+        Fault.status(502),
+        Fault.status(503),
+        Fault.status(504),
+        Fault.rate_limited(retry_after=0),
+        Fault.html(502),
+        Fault.html(200),
+        Fault.drop(),
+        Fault.truncated(),
+    ],
+    ids=["500", "502", "503", "504", "429", "html502", "html200", "drop", "truncated"],
+)
+def test_transient_fault_is_retried_and_the_run_still_judged(
+    sandbox: Any, tmp_path: Path, fault: Fault
+) -> None:
+    run_id = sandbox.create_run("issues-found")
+    sandbox.faults.add(method="GET", path=run_path(run_id), nth=[1], fault=fault)
+    job = run_job(tmp_path, env_for(sandbox, [run_id]))
+    assert (job.code, job.outputs["result"]) == (1, "FAILED")
+    assert job.report["requests"] >= 2
+
+
+def test_retry_after_seconds_is_honoured(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("passes")
+    sandbox.faults.add(path=run_path(run_id), nth=[1], fault=Fault.rate_limited(retry_after=1))
+    job = run_job(tmp_path, env_for(sandbox, [run_id]))
+    assert job.code == 0
+    gets = [r for r in sandbox.requests if r.path.endswith(run_id)]
+    assert gets[1].time - gets[0].time >= 0.95
+
+
+def test_retry_after_is_never_waited_past_the_deadline(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("slow")
+    sandbox.faults.add(path=run_path(run_id), fault=Fault.rate_limited(retry_after=3600))
+    job = run_job(tmp_path, env_for(sandbox, [run_id], INPUT_TIMEOUT="0.5"))
+    assert (job.code, job.outputs["result"]) == (3, "TIMEOUT")
+
+
+def test_slow_answer_beyond_request_timeout_is_retried(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("passes")
+    sandbox.faults.add(path=run_path(run_id), nth=[1], fault=Fault.slow(2.0))
+    job = run_job(tmp_path, env_for(sandbox, [run_id], **{"INPUT_REQUEST-TIMEOUT": "0.3"}))
+    assert (job.code, job.outputs["result"]) == (0, "PASS")
+
+
+def test_unknown_status_is_treated_as_running(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("passes")
+    sandbox.faults.add(path=run_path(run_id), times=3, fault=Fault.unknown_status("paused"))
+    job = run_job(tmp_path, env_for(sandbox, [run_id]))
+    assert (job.code, job.outputs["result"]) == (0, "PASS")
+    assert job.report["requests"] >= 4
+
+
+def test_unknown_status_until_the_deadline_is_TIMEOUT(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("passes")
+    sandbox.faults.add(path=run_path(run_id), fault=Fault.unknown_status("paused"))
+    job = run_job(tmp_path, env_for(sandbox, [run_id], INPUT_TIMEOUT="0.3"))
+    assert (job.code, job.outputs["result"], job.outputs["status"]) == (3, "TIMEOUT", "paused")
+
+
+def test_extra_and_missing_optional_fields_are_tolerated(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("issues-found")
+    sandbox.faults.add(path=run_path(run_id), fault=Fault.extra_fields())
+    sandbox.faults.add(path=run_path(run_id), fault=Fault.missing_fields("durationMs"))
+    job = run_job(tmp_path, env_for(sandbox, [run_id]))
+    assert (job.code, job.outputs["result"]) == (1, "FAILED")
+
+
+def test_wrong_key_stops_at_once_with_exit_4(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("passes")
+    job = run_job(tmp_path, env_for(sandbox, [run_id], **{"INPUT_API-KEY": "sk_wrong"}))
+    assert (job.code, job.outputs["result"]) == (4, "ERROR")
+    assert job.report["requests"] == 1
+    assert "API key was refused" in job.summary
+    assert "sk_wrong" not in job.summary + job.log + job.stderr
+
+
+def test_unknown_run_is_404_error_not_a_pass(sandbox: Any, tmp_path: Path) -> None:
+    missing = "3f2a9c1e-0000-4000-8000-00000000dead"
+    job = run_job(tmp_path, env_for(sandbox, [missing]))
+    assert (job.code, job.outputs["result"]) == (4, "ERROR")
+    assert "not found" in job.summary
+
+
+def test_api_down_for_good_exhausts_the_error_budget(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("passes")
+    sandbox.faults.add(path=run_path(run_id), fault=Fault.rate_limited(retry_after=0))
+    job = run_job(tmp_path, env_for(sandbox, [run_id]))
+    assert (job.code, job.outputs["result"]) == (4, "ERROR")
+    assert job.report["requests"] == 9  # the first try and 8 retries
+
+
+def test_unreachable_api_is_error_not_pass(tmp_path: Path) -> None:
+    env = {
+        "INPUT_RUN-ID": "3f2a9c1e-0000-4000-8000-000000000001",
+        "INPUT_API-KEY": "sk_x",
+        "INPUT_API-URL": "http://127.0.0.1:9/api",
+        "INPUT_TIMEOUT": "1",
+    }
+    job = run_job(tmp_path, env)
+    assert job.outputs["result"] in {"ERROR", "TIMEOUT"}
+    assert job.code in {3, 4}
