@@ -11,37 +11,56 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from testerarmy_wait.ci.reporters import Reporter, select_reporter
-from testerarmy_wait.client import TesterArmyClient
-from testerarmy_wait.config import Settings, UsageError, default_report_dir, load_settings
-from testerarmy_wait.config import workspace_from_env as _workspace
-from testerarmy_wait.outcome import Trigger
+from testerarmy_wait.client import ApiError, TesterArmyClient
+from testerarmy_wait.config import (
+    SETTINGS_BY_NAME,
+    Settings,
+    UsageError,
+    default_report_dir,
+    load_settings,
+    workspace_from_env,
+)
+from testerarmy_wait.outcome import StopReason
 from testerarmy_wait.report.files import write_reports
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.outputs import step_outputs
 from testerarmy_wait.signals import StopSignals
-from testerarmy_wait.verdict import ExitCode, Verdict, decide, usage_error
-from testerarmy_wait.waiting import WaitOptions, Waiter, cancel_runs
+from testerarmy_wait.starting import Started, StartRefused, start_runs
+from testerarmy_wait.verdict import ExitCode, Verdict, decide, failed_before_waiting, usage_error
+from testerarmy_wait.waiting import Waiter, WaitOptions, cancel_runs
 
 
 async def wait_for_verdict(
-    settings: Settings,
-    reporter: Reporter,
-    signals: StopSignals,
-    *,
-    targets: Sequence[tuple[str, Trigger | None]] | None = None,
-) -> Verdict:
-    """Poll every run until it finishes or the deadline passes, then judge."""
+    settings: Settings, reporter: Reporter, signals: StopSignals
+) -> tuple[Verdict, str | None]:
+    """Start the runs if asked to, poll every run until it finishes or the deadline
+    passes, cancel what the settings say to cancel, then judge. Returns the verdict
+    and the batch id of a started group."""
     began = time.monotonic()
     stop = asyncio.Event()
     signals.attach(stop)
-    chosen = targets if targets is not None else [(r, None) for r in settings.run_ids]
     async with TesterArmyClient(
         settings.api_url, settings.api_key, request_timeout_s=settings.request_timeout_s
     ) as client:
+        if settings.start is None:
+            started = Started([(run_id, None) for run_id in settings.run_ids])
+        else:
+            try:
+                started = await start_runs(client, settings.start, asyncio.sleep)
+            except (ApiError, StartRefused) as error:
+                message = str(error)
+                verdict = failed_before_waiting(
+                    message, ExitCode.API_ERROR, settings.policy, requests=client.requests
+                )
+                return verdict, None
+            for run_id, trigger in started.targets:
+                if trigger is not None:
+                    reporter.note(f"started run {run_id} ({trigger.kind} {trigger.target})")
         waiter = Waiter(
             client,
             WaitOptions(
@@ -54,16 +73,23 @@ async def wait_for_verdict(
             ),
             on_progress=reporter.progress,
         )
-        outcomes = await waiter.wait_all(chosen, stop)
-        notes: list[str] = []
+        outcomes = await waiter.wait_all(started.targets, stop) + started.rejected
+        interrupted = signals.first is not None
         to_cancel = [
-            o.run_id for o in outcomes if o.trigger is not None and o.run is not None
-            and not o.run.is_terminal
+            o.run_id
+            for o in outcomes
+            if o.stop in (StopReason.TIMEOUT, StopReason.INTERRUPTED)
+            and settings.cancels(o.trigger is not None, interrupted=interrupted)
         ]
-        if signals.first is not None and to_cancel:
-            for run_id, what in (await cancel_runs(client, to_cancel)).items():
-                notes.append(f"run {run_id}: {what}")
-        return decide(
+        notes = [
+            f"run {run_id}: {what} (asked because the "
+            f"{'job was interrupted' if interrupted else 'deadline passed'})"
+            for run_id, what in (await cancel_runs(client, to_cancel)).items()
+        ]
+        outcomes = [
+            replace(o, cancel_requested=True) if o.run_id in to_cancel else o for o in outcomes
+        ]
+        verdict = decide(
             outcomes,
             settings.policy,
             elapsed_s=time.monotonic() - began,
@@ -71,6 +97,7 @@ async def wait_for_verdict(
             interrupted_by=signals.first,
             notes=notes,
         )
+        return verdict, started.batch_id
 
 
 def _finish(
@@ -79,19 +106,41 @@ def _finish(
     *,
     report_dir: Path,
     workspace: Path,
-    run_url: str | None,
-    print_json: bool,
+    run_url: str | None = None,
+    print_json: bool = False,
+    batch_id: str | None = None,
     stdout: TextIO,
 ) -> int:
     paths = write_reports(verdict, report_dir, workspace=workspace, run_url=run_url)
     outputs = step_outputs(
-        verdict, report_path=paths.json_relative, junit_path=paths.junit_relative
+        verdict,
+        report_path=paths.json_relative,
+        junit_path=paths.junit_relative,
+        batch_id=batch_id,
     )
     reporter.finish(verdict, paths, outputs)
     if print_json:
         stdout.write(render_json(verdict, run_url=run_url) + "\n")
         stdout.flush()
     return int(verdict.exit_code)
+
+
+SECRET_SETTINGS = ("api-key", "group-webhook-url")
+
+
+def secrets_in(env: Mapping[str, str]) -> list[str]:
+    """Every secret value the environment holds, to be masked before anything is logged:
+    the key, and the webhook URL and its secret part."""
+    found: list[str] = []
+    for name in SECRET_SETTINGS:
+        setting = SETTINGS_BY_NAME[name]
+        for var in (setting.input_var, setting.env_var):
+            value = env.get(var, "").strip()
+            if value:
+                found.append(value)
+                if name == "group-webhook-url":
+                    found.append(value.rstrip("/").rsplit("/", 1)[-1])
+    return found
 
 
 def run_wait(
@@ -101,29 +150,25 @@ def run_wait(
     stderr: TextIO,
 ) -> int:
     reporter = select_reporter(env, stdout, stderr)
-    workspace = _workspace(env)
     with StopSignals() as signals:
         try:
             settings = load_settings(argv, env)
         except UsageError as error:
-            # Mask whatever key there is even though nothing will use it.
-            key = env.get("INPUT_API-KEY", "") or env.get("TESTERARMY_API_KEY", "")
-            reporter.begin([], [key.strip()] if key.strip() else [])
+            reporter.begin([], secrets_in(env))
             return _finish(
                 usage_error(str(error)),
                 reporter,
                 report_dir=default_report_dir(env),
-                workspace=workspace,
-                run_url=None,
-                print_json=False,
+                workspace=workspace_from_env(env),
                 stdout=stdout,
             )
-        reporter.begin(settings.run_ids, [settings.api_key])
+        reporter.begin(settings.run_ids, secrets_in(env))
         for note in settings.notes:
             reporter.note(note)
+        batch_id = None
         try:
-            verdict = asyncio.run(wait_for_verdict(settings, reporter, signals))
-        except Exception as error:  # noqa: BLE001 - the last line of defence: never green
+            verdict, batch_id = asyncio.run(wait_for_verdict(settings, reporter, signals))
+        except Exception as error:  # the last line of defence: never green
             verdict = decide_internal_error(error)
         return _finish(
             verdict,
@@ -132,6 +177,7 @@ def run_wait(
             workspace=settings.workspace,
             run_url=settings.run_url,
             print_json=settings.print_json,
+            batch_id=batch_id,
             stdout=stdout,
         )
 

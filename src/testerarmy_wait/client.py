@@ -40,12 +40,19 @@ class ApiError(Exception):
         status: int | None = None,
         transient: bool = False,
         retry_after_s: float | None = None,
+        reached_server: bool = True,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.transient = transient
         self.retry_after_s = retry_after_s
+        self.reached_server = reached_server  # False: the request surely had no effect
+
+    @property
+    def safe_to_repeat_post(self) -> bool:
+        """A POST may be sent again only if the first surely started nothing."""
+        return not self.reached_server or self.status == 429
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -151,6 +158,12 @@ class TesterArmyClient:
             response = await self._http.request(
                 method, path.lstrip("/"), json=json_body, params=params, **extra
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise ApiError(
+                f"{what}: could not connect ({type(exc).__name__})",
+                transient=True,
+                reached_server=False,
+            ) from exc
         except httpx.TimeoutException as exc:
             raise ApiError(
                 f"{what}: no answer in time ({type(exc).__name__})", transient=True

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from testerarmy_wait import __version__
@@ -83,8 +84,62 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "report-dir", f"where reports are written (default <workspace>/{REPORT_DIR_NAME})", "DIR"
     ),
+    # Starting runs instead of being handed them (one way per invocation).
+    Setting("test-id", "start a run of this saved test, then wait for it", "ID"),
+    Setting("group-id", "start every test of this group, then wait for all runs", "ID"),
+    Setting("project-id", "start a pull-request run of this project (needs target-url)", "ID"),
+    Setting(
+        "group-webhook-url",
+        "start a group through its webhook URL (the URL holds a secret)",
+        flag=False,
+    ),
+    Setting("mode", "test runs: fast or deep"),
+    Setting("platform", "web, ios or android"),
+    Setting("device-model", "iphone or ipad (iOS only)"),
+    Setting("environment-id", "test runs: project environment id", "ID"),
+    Setting("target-url", "group and pull-request runs: the URL of the deployment to test", "URL"),
+    Setting("environment", "group runs: production, staging, preview or custom"),
+    Setting("commit-sha", "group and pull-request runs: the commit under test", "SHA"),
+    Setting("pr-number", "the pull request number (default: from the CI event)", "N"),
+    Setting("pr-title", "the pull request title (default: from the CI event)", "TEXT"),
+    Setting("pr-description", "the pull request description (default: from the event)", "TEXT"),
+    Setting("base-branch", "the pull request base branch (default: from the CI event)", "NAME"),
+    Setting("head-branch", "the pull request head branch (default: from the CI event)", "NAME"),
+    Setting(
+        "cancel-on-timeout",
+        "cancel unfinished runs at the deadline (default: true for runs this step started, "
+        "false for runs it was handed)",
+        "BOOL",
+    ),
+    Setting(
+        "cancel-on-interrupt",
+        "cancel unfinished runs when the job is cancelled (default: true for runs this step "
+        "started, false for runs it was handed)",
+        "BOOL",
+    ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class StartRequest:
+    """A run (or runs) to start before waiting: which endpoint, and the JSON body."""
+
+    kind: str  # "test", "group", "pull-request", "webhook"
+    target: str  # the test, group or project id; the webhook id
+    body: Mapping[str, Any]
+    secret: str | None = field(default=None, repr=False)  # the webhook secret
+    api_base: str | None = None  # the webhook's own API base URL
+
+    def parameters(self) -> tuple[tuple[str, str], ...]:
+        """What was asked for, flattened for the summary (no secrets)."""
+        flat: list[tuple[str, str]] = []
+        for key, value in self.body.items():
+            if isinstance(value, Mapping):
+                flat.extend((f"{key}.{k}", str(v)) for k, v in value.items())
+            else:
+                flat.append((key, str(value)))
+        return tuple(flat)
 
 
 @dataclass(frozen=True)
@@ -102,6 +157,13 @@ class Settings:
     report_dir: Path = field(default_factory=lambda: Path.cwd() / REPORT_DIR_NAME)
     print_json: bool = False
     notes: tuple[str, ...] = ()  # non-fatal remarks about the settings
+    start: StartRequest | None = None  # set when this invocation starts the runs
+    cancel_on_timeout: bool | None = None  # None: only runs this invocation started
+    cancel_on_interrupt: bool | None = None
+
+    def cancels(self, started_here: bool, *, interrupted: bool) -> bool:
+        chosen = self.cancel_on_interrupt if interrupted else self.cancel_on_timeout
+        return started_here if chosen is None else chosen
 
 
 # --- parsers: each takes the raw text and the setting name, returns a value or raises ---
@@ -291,17 +353,221 @@ def default_report_dir(env: Mapping[str, str]) -> Path:
     return workspace_from_env(env) / REPORT_DIR_NAME
 
 
+START_WAYS = ("run-id", "test-id", "group-id", "project-id", "group-webhook-url")
+_WEBHOOK_PATH = re.compile(r"^(?P<base>.*)/v1/groups/webhook/(?P<id>[^/]+)/(?P<secret>[^/]+)$")
+
+
+def _choice(*allowed: str) -> Callable[[str, str], str]:
+    def parse(raw: str, name: str) -> str:
+        value = raw.strip()
+        if value not in allowed:
+            _fail(name, f"{_shown(value)} is not one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def _uuid(raw: str, name: str) -> str:
+    ids = parse_run_ids(raw, name)
+    if len(ids) != 1:
+        _fail(name, "takes exactly one id")
+    return ids[0]
+
+
+def _text(raw: str, _name: str) -> str:
+    return raw.strip()
+
+
+def _http_url(raw: str, name: str) -> str:
+    text = raw.strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        _fail(name, f"{_shown(text)} is not an http(s) URL")
+    return text
+
+
+def _positive_int(raw: str, name: str) -> int:
+    text = raw.strip()
+    if not text.isdigit() or int(text) < 1:
+        _fail(name, f"{_shown(text)} is not a positive number")
+    return int(text)
+
+
+def parse_webhook_url(raw: str, name: str = "group-webhook-url") -> tuple[str, str, str]:
+    """``<api-url>/v1/groups/webhook/<id>/<secret>`` -> (api-url, id, secret). The message
+    never repeats the URL: it holds the secret."""
+    text = raw.strip()
+    parts = urlsplit(text)
+    match = _WEBHOOK_PATH.match(f"{parts.scheme}://{parts.netloc}{parts.path}")
+    if parts.scheme not in ("https", "http") or match is None or parts.query:
+        _fail(
+            name,
+            "is not a group webhook URL like https://tester.army/api/v1/groups/"
+            "webhook/<id>/<secret>",
+        )
+    base = parse_api_url(match["base"], name)
+    webhook_id = _uuid(match["id"], name)
+    return base, webhook_id, match["secret"]
+
+
+def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
+    """Pull-request fields from the CI's own context: GitHub's event file on
+    ``pull_request`` events, GitLab's ``CI_MERGE_REQUEST_*`` variables."""
+    found: dict[str, Any] = {}
+    event_path = env.get("GITHUB_EVENT_PATH", "").strip()
+    if event_path:
+        try:
+            event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            event = {}
+        pr = event.get("pull_request") if isinstance(event, dict) else None
+        if isinstance(pr, dict):
+            base = pr.get("base")
+            head = pr.get("head")
+            base = base if isinstance(base, dict) else {}
+            head = head if isinstance(head, dict) else {}
+            found = {
+                "number": pr.get("number"),
+                "title": pr.get("title"),
+                "description": pr.get("body"),
+                "baseBranch": base.get("ref"),
+                "headBranch": head.get("ref"),
+                "commitSha": head.get("sha"),
+            }
+    elif env.get("CI_MERGE_REQUEST_IID", "").strip():
+        iid = env["CI_MERGE_REQUEST_IID"].strip()
+        found = {
+            "number": int(iid) if iid.isdigit() else None,
+            "title": env.get("CI_MERGE_REQUEST_TITLE"),
+            "description": env.get("CI_MERGE_REQUEST_DESCRIPTION"),
+            "baseBranch": env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
+            "headBranch": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"),
+            "commitSha": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA"),
+        }
+    return {k: v for k, v in found.items() if v not in (None, "")}
+
+
+_PR_FIELDS = (
+    ("pr-number", "number", _positive_int),
+    ("pr-title", "title", _text),
+    ("pr-description", "description", _text),
+    ("base-branch", "baseBranch", _text),
+    ("head-branch", "headBranch", _text),
+    ("commit-sha", "commitSha", _text),
+)
+_PR_REQUIRED = ("pr-number", "pr-title", "commit-sha")
+_PR_LIMITS = {
+    "title": 500,
+    "description": 5000,
+    "baseBranch": 255,
+    "headBranch": 255,
+    "commitSha": 100,
+}
+
+
+def _start_request(way: str, flags: argparse.Namespace, env: Mapping[str, str]) -> StartRequest:
+    def opt(name: str, parse: Callable[[str, str], Any]) -> Any:
+        return _get(name, flags, env, parse, None)
+
+    def body_of(**fields: Any) -> dict[str, Any]:
+        return {k: v for k, v in fields.items() if v is not None}
+
+    platform = opt("platform", _choice("web", "ios", "android"))
+    device = opt("device-model", _choice("iphone", "ipad"))
+    if way == "test-id":
+        return StartRequest(
+            "test",
+            opt("test-id", _uuid),
+            body_of(
+                mode=opt("mode", _choice("fast", "deep")),
+                platform=platform,
+                deviceModel=device,
+                projectEnvironmentId=opt("environment-id", _uuid),
+            ),
+        )
+    if way == "group-id":
+        return StartRequest(
+            "group",
+            opt("group-id", _uuid),
+            body_of(
+                platform=platform,
+                deviceModel=device,
+                targetUrl=opt("target-url", _http_url),
+                environment=opt(
+                    "environment", _choice("production", "staging", "preview", "custom")
+                ),
+                commitSha=opt("commit-sha", _text),
+                prNumber=opt("pr-number", _positive_int),
+            ),
+        )
+    if way == "group-webhook-url":
+        base, webhook_id, secret = parse_webhook_url(
+            _raw_value(SETTINGS_BY_NAME[way], flags, env) or ""
+        )
+        request = StartRequest(
+            "webhook",
+            webhook_id,
+            body_of(
+                platform=platform,
+                deviceModel=device,
+                targetUrl=opt("target-url", _http_url),
+                environment=opt(
+                    "environment", _choice("production", "staging", "preview", "custom")
+                ),
+                commitSha=opt("commit-sha", _text),
+            ),
+            secret=secret,
+        )
+        object.__setattr__(request, "body_base", base)
+        return request
+    project = opt("project-id", _text)
+    target_url = opt("target-url", _http_url)
+    if target_url is None:
+        _fail("target-url", "a pull-request run needs the URL of the deployment to test")
+    pull_request = pull_request_from_event(env)
+    for name, key, parse in _PR_FIELDS:
+        explicit = opt(name, parse)
+        if explicit is not None:
+            pull_request[key] = explicit
+    for name in _PR_REQUIRED:
+        key = next(k for n, k, _p in _PR_FIELDS if n == name)
+        if key not in pull_request:
+            _fail(
+                name,
+                "missing for the pull-request run, and the CI event does not give it; "
+                f"set the {name} input",
+            )
+    for key, limit in _PR_LIMITS.items():
+        if isinstance(pull_request.get(key), str):
+            pull_request[key] = pull_request[key][:limit]
+    return StartRequest(
+        "pull-request",
+        project,
+        body_of(targetUrl=target_url, platform="web", pullRequest=pull_request),
+    )
+
+
 def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
     """Build the settings, or raise ``UsageError`` naming the first bad one."""
     flags = build_arg_parser().parse_args(list(argv))
-    run_ids: tuple[str, ...] = _get("run-id", flags, env, parse_run_ids, tuple[str, ...]())
-    if not run_ids:
+    ways = [n for n in START_WAYS if _raw_value(SETTINGS_BY_NAME[n], flags, env) is not None]
+    if len(ways) > 1:
+        raise UsageError(f"{ways[0]} and {ways[1]} both name the runs; set only one of them")
+    if not ways:
         raise UsageError(
-            "run-id: no run to wait for; set the run-id input, --run-id or TESTERARMY_RUN_ID"
+            "run-id: no run to wait for; set run-id (or test-id, group-id, project-id or "
+            "group-webhook-url to start runs)"
         )
     api_key = _get("api-key", flags, env, parse_api_key, "")
     if not api_key:
         raise UsageError("api-key: missing; set the api-key input or TESTERARMY_API_KEY")
+    run_ids: tuple[str, ...] = _get("run-id", flags, env, parse_run_ids, tuple[str, ...]())
+    start = None if ways[0] == "run-id" else _start_request(ways[0], flags, env)
+    api_url = _get("api-url", flags, env, parse_api_url, None)
+    if start is not None and start.kind == "webhook":
+        if api_url is not None and api_url != start.api_base:
+            raise UsageError("group-webhook-url: is not under api-url; use one host for both")
+        api_url = start.api_base
     notes: list[str] = []
     if not api_key.startswith("sk_"):
         notes.append("the API key does not start with sk_; check that it is a tester.army key")
@@ -314,7 +580,7 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
     return Settings(
         run_ids=run_ids,
         api_key=api_key,
-        api_url=_get("api-url", flags, env, parse_api_url, DEFAULT_API_URL),
+        api_url=api_url or DEFAULT_API_URL,
         timeout_s=_get("timeout", flags, env, parse_duration, DEFAULT_TIMEOUT_S),
         poll_interval_s=_get(
             "poll-interval",
@@ -339,4 +605,7 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
         report_dir=report_dir,
         print_json=bool(flags.json),
         notes=tuple(notes),
+        start=start,
+        cancel_on_timeout=_get("cancel-on-timeout", flags, env, parse_bool, None),
+        cancel_on_interrupt=_get("cancel-on-interrupt", flags, env, parse_bool, None),
     )
