@@ -517,8 +517,8 @@ def _start_request(way: str, flags: argparse.Namespace, env: Mapping[str, str]) 
                 commitSha=opt("commit-sha", _text),
             ),
             secret=secret,
+            api_base=base,
         )
-        object.__setattr__(request, "body_base", base)
         return request
     project = opt("project-id", _text)
     target_url = opt("target-url", _http_url)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import io
+import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import cmarkgfm  # type: ignore[import-untyped]
 
 from testerarmy_wait.cli import main
 from tests.runner_files import parse_github_output
@@ -22,6 +26,12 @@ class JobResult:
     workspace: Path
 
     @property
+    def summary_text(self) -> str:
+        """The summary as a reader sees it: rendered like GitHub, tags dropped."""
+        rendered = cmarkgfm.github_flavored_markdown_to_html(self.summary)
+        return html.unescape(re.sub(r"<[^>]+>", " ", rendered))
+
+    @property
     def report(self) -> dict[str, Any]:
         return json.loads((self.workspace / self.outputs["reportPath"]).read_text("utf-8"))  # type: ignore[no-any-return]
 
@@ -35,8 +45,8 @@ def run_job(
 ) -> JobResult:
     workspace = tmp_path / "workspace"
     commands = tmp_path / "file_commands"
-    workspace.mkdir(exist_ok=True)
-    commands.mkdir(exist_ok=True)
+    workspace.mkdir(parents=True, exist_ok=True)
+    commands.mkdir(parents=True, exist_ok=True)
     output_file = commands / "set_output"
     summary_file = commands / "step_summary"
     output_file.touch()

@@ -36,7 +36,7 @@ def test_test_id_starts_a_run_with_its_parameters_and_waits(sandbox: Any, tmp_pa
     [post] = posts(sandbox, f"/tests/{test.test_id}/runs")
     assert post.request_json == {"mode": "deep", "platform": "web"}
     assert job.outputs["runId"] == post.json()["runId"]
-    assert "started by this step" in job.summary.lower() or "started" in job.summary
+    assert "started by this step" in job.summary_text.lower() or "started" in job.summary_text
 
 
 def test_group_id_waits_for_every_queued_run_and_reports_server_cancelled_ones(
@@ -77,7 +77,7 @@ def test_group_whose_every_run_was_cancelled_is_ERROR(sandbox: Any, tmp_path: Pa
     group = sandbox.configure_group(scenarios=["passes"], cancelled=[0])
     job = run_job(tmp_path, base_env(sandbox, **{"INPUT_GROUP-ID": group.group_id}))
     assert (job.code, job.outputs["result"]) == (4, "ERROR")
-    assert "cancelled every run" in job.summary
+    assert "cancelled every run" in job.summary_text
 
 
 def write_event(tmp_path: Path, **pr: Any) -> str:
@@ -166,7 +166,7 @@ def test_pull_request_run_without_a_title_names_the_input_to_set(
     )
     job = run_job(tmp_path, env)
     assert (job.code, job.outputs["result"]) == (2, "ERROR")
-    assert "pr-title" in job.summary
+    assert "pr-title" in job.summary_text
     assert not sandbox.requests
 
 
@@ -213,7 +213,7 @@ def test_refused_trigger_is_ERROR_with_the_reason(
     sandbox.faults.add(method="POST", path=f"/v1/tests/{test.test_id}/runs", fault=fault)
     job = run_job(tmp_path, base_env(sandbox, **{"INPUT_TEST-ID": test.test_id}))
     assert (job.code, job.outputs["result"]) == (4, "ERROR")
-    assert expected in job.summary
+    assert expected in job.summary_text
     # a 500 may have started a run: the POST is never repeated
     assert len(posts(sandbox, "/runs")) == 1
 
@@ -224,7 +224,7 @@ def test_bad_request_surfaces_the_servers_message(sandbox: Any, tmp_path: Path) 
     sandbox.faults.add(method="POST", path=f"/v1/tests/{test.test_id}/runs", fault=refusal)
     job = run_job(tmp_path, base_env(sandbox, **{"INPUT_TEST-ID": test.test_id}))
     assert (job.code, job.outputs["result"]) == (4, "ERROR")
-    assert "mode must be fast or deep" in job.summary
+    assert "mode must be fast or deep" in job.summary_text
 
 
 def test_rate_limited_trigger_is_retried_once_allowed(sandbox: Any, tmp_path: Path) -> None:
@@ -257,7 +257,7 @@ def test_two_ways_to_name_runs_is_a_usage_error(sandbox: Any, tmp_path: Path) ->
     )
     job = run_job(tmp_path, env)
     assert (job.code, job.outputs["result"]) == (2, "ERROR")
-    assert "set only one" in job.summary
+    assert "set only one" in job.summary_text
 
 
 def test_started_run_is_cancelled_at_the_deadline(sandbox: Any, tmp_path: Path) -> None:

@@ -97,15 +97,15 @@ def test_wrong_key_stops_at_once_with_exit_4(sandbox: Any, tmp_path: Path) -> No
     job = run_job(tmp_path, env_for(sandbox, [run_id], **{"INPUT_API-KEY": "sk_wrong"}))
     assert (job.code, job.outputs["result"]) == (4, "ERROR")
     assert job.report["requests"] == 1
-    assert "API key was refused" in job.summary
-    assert "sk_wrong" not in job.summary + job.log + job.stderr
+    assert "API key was refused" in job.summary_text
+    assert "sk_wrong" not in job.summary + job.log.replace("::add-mask::sk_wrong", "") + job.stderr
 
 
 def test_unknown_run_is_404_error_not_a_pass(sandbox: Any, tmp_path: Path) -> None:
     missing = "3f2a9c1e-0000-4000-8000-00000000dead"
     job = run_job(tmp_path, env_for(sandbox, [missing]))
     assert (job.code, job.outputs["result"]) == (4, "ERROR")
-    assert "not found" in job.summary
+    assert "not found" in job.summary_text
 
 
 def test_api_down_for_good_exhausts_the_error_budget(sandbox: Any, tmp_path: Path) -> None:

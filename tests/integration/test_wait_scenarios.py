@@ -47,7 +47,7 @@ def test_scenario_lands_on_result_and_exit_code(
     assert (job.code, job.outputs["result"]) == (code, result)
     assert job.outputs["runId"]
     assert job.summary.startswith("## ")
-    assert result in job.summary.splitlines()[0]
+    assert result in job.summary_text.splitlines()[0]
     assert job.report["result"] == result
     assert (job.workspace / job.outputs["junitPath"]).is_file()
     assert not Path(job.outputs["reportPath"]).is_absolute()
@@ -78,7 +78,7 @@ def test_slow_run_times_out_with_exit_3(sandbox: Any, tmp_path: Path) -> None:
     job = wait(sandbox, tmp_path, "slow", INPUT_TIMEOUT="0.3")
     assert (job.code, job.outputs["result"]) == (3, "TIMEOUT")
     assert job.outputs["status"] in {"queued", "running"}
-    assert "TIMEOUT" in job.summary.splitlines()[0]
+    assert "TIMEOUT" in job.summary_text.splitlines()[0]
 
 
 def test_min_severity_turns_low_issues_into_reported_only(sandbox: Any, tmp_path: Path) -> None:

@@ -1,0 +1,7 @@
+"""``python -m testerarmy_wait.sandbox [options]``"""
+
+import sys
+
+from .cli import main
+
+sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,270 @@
+"""``Sandbox``: the handle tests, the demo and the CLI use to run and script the sandbox."""
+
+from __future__ import annotations
+
+import random
+import secrets
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any
+
+from .api import GroupConfig, ProjectConfig, SandboxApi, ScenarioLike, TestConfig, Webhook
+from .clock import Clock, RealClock
+from .faults import FaultSet
+from .recording import Exchange, Recorder
+from .scenarios import JSONObject, Scenario
+from .server import BASE_PATH, SandboxHTTPServer
+
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+
+
+def generate_api_key(seed: int | None = None) -> str:
+    """``sk_sandbox_`` + 32 hex digits (reproducible with a seed)."""
+    if seed is None:
+        return f"sk_sandbox_{secrets.token_hex(16)}"
+    return f"sk_sandbox_{random.Random(f'key:{seed}').getrandbits(128):032x}"  # noqa: S311
+
+
+class Sandbox:
+    """An offline tester.army API. See the package docstring for the whole API."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        speed: float = 1.0,
+        clock: Clock | None = None,
+        seed: int | None = None,
+        default_scenario: ScenarioLike = "passes",
+        history: int = 5,
+        strict_ids: bool = False,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else RealClock(speed)
+        self.api_key = api_key or generate_api_key(seed)
+        self.seed = seed
+        self.faults = FaultSet()
+        self._api = SandboxApi(
+            self.clock,
+            api_keys=[self.api_key],
+            seed=seed,
+            default_scenario=default_scenario,
+            history=history,
+            strict_ids=strict_ids,
+        )
+        self._api.resolve(default_scenario)
+        self._recorder = Recorder()
+        self._host = host
+        self._port = port
+        self._max_body_bytes = max_body_bytes
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- life cycle -------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Bind and serve in a background thread; returns self."""
+        if self._server is not None:
+            return self
+        server = SandboxHTTPServer(
+            (self._host, self._port), self._api, self.faults, self._recorder, self._max_body_bytes
+        )
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving (slow faults in progress are cut short). Idempotent."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def host(self) -> str:
+        return self._require_server().server_address[0].__str__()
+
+    @property
+    def port(self) -> int:
+        return int(self._require_server().server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. ``http://127.0.0.1:54321/api``."""
+        host = self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}{BASE_PATH}"
+
+    def _require_server(self) -> SandboxHTTPServer:
+        if self._server is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._server
+
+    # ---- runs -------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        scenario: ScenarioLike | None = None,
+        test_id: str | None = None,
+        *,
+        project_id: str | None = None,
+        type: str = "test",
+        source: str | None = "api",
+        input: JSONObject | None = None,
+        platform: str | None = None,
+        cancelled: bool = False,
+    ) -> str:
+        """Create a run now (queued) playing ``scenario`` (default: the default scenario);
+        returns its id. A new ``test_id`` is configured with its history of past runs."""
+        run = self._api.create_run(
+            scenario,
+            test_id=test_id,
+            project_id=project_id,
+            type=type,
+            source=source,
+            input=input,
+            platform=platform,
+            cancelled=cancelled,
+        )
+        return run.id
+
+    def run(self, run_id: str) -> JSONObject:
+        """The RunResponse JSON the API would answer now (KeyError if unknown)."""
+        return self._api.view(run_id)
+
+    def status(self, run_id: str) -> str:
+        """The run's current status."""
+        return str(self.run(run_id)["status"])
+
+    def run_ids(self, *, test_id: str | None = None) -> list[str]:
+        """Ids of every run (history included), oldest first."""
+        runs = sorted(self._api.store.all(), key=lambda r: (r.created_at, r.seq))
+        return [r.id for r in runs if test_id is None or r.test_id == test_id]
+
+    # ---- configuration ----------------------------------------------------------------
+
+    @property
+    def default_scenario(self) -> ScenarioLike:
+        """What triggered tests, groups and projects play unless configured otherwise."""
+        return self._api.default_scenario
+
+    @default_scenario.setter
+    def default_scenario(self, scenario: ScenarioLike) -> None:
+        self._api.resolve(scenario)
+        self._api.default_scenario = scenario
+
+    def scenario(self, spec: ScenarioLike) -> Scenario:
+        """Resolve a scenario name (registered or built-in), dict or Scenario (KeyError or
+        ScenarioError when it cannot be played)."""
+        return self._api.resolve(spec)
+
+    def register_scenario(self, scenario: Scenario | Mapping[str, Any]) -> Scenario:
+        """Make a scenario usable by name (e.g. from a scenario file)."""
+        resolved = scenario if isinstance(scenario, Scenario) else Scenario.from_dict(scenario)
+        self._api.register(resolved)
+        return resolved
+
+    def configure_test(
+        self,
+        test_id: str | None = None,
+        *,
+        scenario: ScenarioLike | None = None,
+        project_id: str | None = None,
+        history: int | None = None,
+    ) -> TestConfig:
+        """Declare (or update) a test; a new one gets ``history`` past runs. ``.test_id``."""
+        return self._api.configure_test(
+            test_id, scenario=scenario, project_id=project_id, history=history
+        )
+
+    def configure_group(
+        self,
+        group_id: str | None = None,
+        *,
+        scenarios: Sequence[ScenarioLike | None] = (None,),
+        cancelled: Sequence[int] = (),
+        test_ids: Sequence[str] | None = None,
+    ) -> GroupConfig:
+        """Declare a group with one test per scenario (``.group_id``, ``.members``);
+        triggering it cancels the members at the ``cancelled`` indexes at once (all of
+        them: the trigger answers status ``cancelled``)."""
+        return self._api.configure_group(
+            group_id, scenarios=scenarios, cancelled=cancelled, test_ids=test_ids
+        )
+
+    def configure_project(
+        self,
+        project_id: str | None = None,
+        *,
+        scenario: ScenarioLike | None = None,
+        short_id: str | None = None,
+    ) -> ProjectConfig:
+        """Declare a project for pull-request runs (``.project_id``; the path may also
+        use ``short_id``)."""
+        return self._api.configure_project(project_id, scenario=scenario, short_id=short_id)
+
+    def configure_webhook(
+        self,
+        group: str | GroupConfig,
+        *,
+        webhook_id: str | None = None,
+        secret: str | None = None,
+    ) -> Webhook:
+        """A group webhook; POST to ``webhook.path`` (relative to ``url``) to trigger."""
+        group_id = group.group_id if isinstance(group, GroupConfig) else group
+        return self._api.configure_webhook(group_id, webhook_id=webhook_id, secret=secret)
+
+    def add_api_key(self, key: str) -> None:
+        """Accept another API key."""
+        self._api.api_keys.add(key)
+
+    # ---- what was asked ---------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[Exchange]:
+        """Every exchange so far, in order (a copy)."""
+        return self._recorder.snapshot()
+
+    def requests_for(self, method: str | None = None, path: str | None = None) -> list[Exchange]:
+        """Exchanges with this method and path (relative to ``url``, e.g. ``/v1/runs``)."""
+        return [
+            e
+            for e in self._recorder.snapshot()
+            if (method is None or e.method == method.upper()) and (path is None or e.route == path)
+        ]
+
+    def clear_requests(self) -> None:
+        self._recorder.clear()
+
+
+@contextmanager
+def start_sandbox(**options: Any) -> Iterator[Sandbox]:
+    """``with start_sandbox(speed=50) as sb: ...`` -- keyword options as for ``Sandbox``."""
+    sandbox = Sandbox(**options).start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.close()

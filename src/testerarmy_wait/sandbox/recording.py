@@ -1,0 +1,58 @@
+"""A record of every request the sandbox answered (never the Authorization value)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .faults import Fault
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request and what the sandbox did with it."""
+
+    method: str
+    path: str  # as requested, e.g. /api/v1/runs/<id>
+    query: dict[str, list[str]]
+    status: int | None  # None: the connection was dropped without an answer
+    response_bytes: int  # length of the response body
+    request_json: Any  # the parsed request body; None when empty or not JSON
+    request_body: bytes
+    response_body: bytes
+    response_headers: tuple[tuple[str, str], ...]
+    content_type: str | None
+    fault: Fault | None
+    authenticated: bool  # a known API key was presented
+
+    @property
+    def route(self) -> str:
+        """The path relative to the base URL (``/v1/runs/<id>``)."""
+        return self.path[len("/api") :] if self.path.startswith("/api/") else self.path
+
+    def json(self) -> Any:
+        """The response body parsed as JSON."""
+        return json.loads(self.response_body)
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.response_headers if k.lower() == name.lower()), None)
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self._items: list[Exchange] = []
+        self._lock = threading.Lock()
+
+    def add(self, exchange: Exchange) -> None:
+        with self._lock:
+            self._items.append(exchange)
+
+    def snapshot(self) -> list[Exchange]:
+        with self._lock:
+            return list(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

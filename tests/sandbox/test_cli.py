@@ -1,0 +1,141 @@
+"""`testerarmy-wait sandbox`: main(argv) in-process and `python -m` as a process."""
+
+import io
+import json
+import re
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+
+import pytest
+
+from testerarmy_wait.sandbox.cli import main
+
+URL_LINE = re.compile(r"^Sandbox API: (http://127\.0\.0\.1:\d+/api)$")
+KEY_LINE = re.compile(r"^API key: (sk_sandbox_[0-9a-f]{32})$")
+RUN_LINE = re.compile(r"^Run ([0-9a-f-]{36}) \((.+)\)$")
+
+
+def run_main_in_thread(argv):
+    out, stop, result = io.StringIO(), threading.Event(), {}
+
+    def target():
+        result["code"] = main(argv, stop=stop, out=out)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return out, stop, thread, result
+
+
+def wait_for_lines(out, count, thread):
+    for _ in range(500):
+        lines = out.getvalue().splitlines()
+        if len(lines) >= count or not thread.is_alive():
+            return lines
+        thread.join(0.01)
+    return out.getvalue().splitlines()
+
+
+def test_main_prints_url_key_and_runs_then_stops_with_0(http):
+    out, stop, thread, result = run_main_in_thread(
+        ["--port", "0", "--scenario", "passes", "--scenario", "infra-failure", "--speed", "5000"]
+    )
+    lines = wait_for_lines(out, 4, thread)
+    url = URL_LINE.match(lines[0]).group(1)
+    key = KEY_LINE.match(lines[1]).group(1)
+    runs = [RUN_LINE.match(line).groups() for line in lines[2:4]]
+    assert [name for _, name in runs] == ["passes", "infra-failure"]
+    response = http.get(f"{url}/v1/runs/{runs[0][0]}", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+    stop.set()
+    thread.join(5)
+    assert result["code"] == 0
+
+
+def test_api_key_and_seed_options(http):
+    out, stop, thread, result = run_main_in_thread(
+        ["--api-key", "sk_mine", "--seed", "3", "--scenario", "passes"]
+    )
+    lines = wait_for_lines(out, 3, thread)
+    stop.set()
+    thread.join(5)
+    assert lines[1] == "API key: sk_mine"
+    assert RUN_LINE.match(lines[2])
+    out2, stop2, thread2, _ = run_main_in_thread(["--seed", "3", "--scenario", "passes"])
+    again = wait_for_lines(out2, 3, thread2)
+    stop2.set()
+    thread2.join(5)
+    assert again[2] == lines[2]
+    assert result["code"] == 0
+
+
+def test_scenario_file_registers_scenarios_and_creates_their_runs(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps([{"name": "from-file", "runningSeconds": 1}]))
+    out, stop, thread, result = run_main_in_thread(
+        ["--scenario-file", str(path), "--default-scenario", "from-file"]
+    )
+    lines = wait_for_lines(out, 3, thread)
+    stop.set()
+    thread.join(5)
+    assert RUN_LINE.match(lines[2]).group(2) == "from-file"
+    assert result["code"] == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--scenario", "nope"],
+        ["--default-scenario", "nope"],
+        ["--speed", "0"],
+        ["--port", "many"],
+        ["--unknown-option"],
+        ["--scenario-file", "/nonexistent/scenarios.json"],
+    ],
+)
+def test_bad_options_exit_2_without_serving(argv, capsys):
+    assert main(argv) == 2
+    assert "error" in capsys.readouterr().err
+
+
+def test_a_port_in_use_exits_2(sandbox, capsys):
+    assert main(["--port", str(sandbox.port)]) == 2
+    assert "cannot listen" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_module_entry_point_serves_until_signalled_and_exits_0(sig, http):
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "testerarmy_wait.sandbox",
+            "--port",
+            "0",
+            "--scenario",
+            "checkout-flow",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = URL_LINE.match(proc.stdout.readline().strip()).group(1)
+        key = KEY_LINE.match(proc.stdout.readline().strip()).group(1)
+        run_id, name = RUN_LINE.match(proc.stdout.readline().strip()).groups()
+        assert name == "checkout-flow"
+        headers = {"Authorization": f"Bearer {key}"}
+        run = http.get(f"{url}/v1/runs/{run_id}", headers=headers).json()
+        assert run["id"] == run_id
+        missing = http.get(f"{url}/v1/runs/{uuid.uuid4()}", headers=headers)
+        assert missing.status_code == 404
+        proc.send_signal(sig)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
