@@ -107,6 +107,7 @@ def _finish(
     report_dir: Path,
     workspace: Path,
     run_url: str | None = None,
+    api_url: str | None = None,
     print_json: bool = False,
     batch_id: str | None = None,
     stdout: TextIO,
@@ -118,7 +119,7 @@ def _finish(
         junit_path=paths.junit_relative,
         batch_id=batch_id,
     )
-    reporter.finish(verdict, paths, outputs)
+    reporter.finish(verdict, paths, outputs, run_url=run_url, api_url=api_url)
     if print_json:
         stdout.write(render_json(verdict, run_url=run_url) + "\n")
         stdout.flush()
@@ -176,6 +177,7 @@ def run_wait(
             report_dir=settings.report_dir,
             workspace=settings.workspace,
             run_url=settings.run_url,
+            api_url=settings.api_url,
             print_json=settings.print_json,
             batch_id=batch_id,
             stdout=stdout,

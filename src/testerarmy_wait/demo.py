@@ -23,10 +23,17 @@ def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: Te
         "writing the same summary, outputs and reports a CI job would.",
     )
     parser.add_argument("--scenario", default=DEMO_SCENARIO, help="sandbox scenario to run")
-    parser.add_argument("--speed", type=float, default=DEMO_SPEED,
-                        help="how much faster than real time the sandbox runs")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit with the verdict's code instead of 0 when the demo worked")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=DEMO_SPEED,
+        help="how much faster than real time the sandbox runs",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with the verdict's code instead of 0 when the demo worked",
+    )
     args = parser.parse_args(list(argv))
 
     from testerarmy_wait.cli import run_wait

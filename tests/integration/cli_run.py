@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import html
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -13,7 +13,7 @@ from typing import Any
 import cmarkgfm  # type: ignore[import-untyped]
 
 from testerarmy_wait.cli import main
-from tests.runner_files import parse_github_output
+from tests.ci.runner import parse_output_file as parse_github_output
 
 
 @dataclass

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.runner_files import parse_github_output
+from tests.ci.runner import parse_output_file as parse_github_output
 
 
 def start_cli(sandbox: Any, tmp_path: Path, **inputs: str) -> tuple[subprocess.Popen[str], Path]:

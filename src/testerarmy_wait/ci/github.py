@@ -1,0 +1,224 @@
+"""Everything GitHub Actions: workflow commands, output/summary files, annotations.
+
+One writer owns every workflow command; its stream is injected so tests read what it
+printed. Server text reaches the log only inside a ``::stop-commands::`` block, or as an
+annotation message/title escaped with :func:`escape_data` / :func:`escape_property`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final, TextIO
+
+from testerarmy_wait.models import Issue
+from testerarmy_wait.report.escape import cap, one_line, terminal_text
+from testerarmy_wait.report.formatting import severity_name, short_id
+from testerarmy_wait.verdict import Result, RunVerdict, Verdict
+
+MAX_ANNOTATIONS_PER_TYPE: Final = 10
+MAX_MESSAGE_CHARS: Final = 4000  # the runner keeps 4096
+MAX_TITLE_CHARS: Final = 200
+_OUTPUT_NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+def escape_data(value: str) -> str:
+    """Like the toolkit's ``escapeData``: ``%``, ``\\r``, ``\\n`` percent-encoded."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Like the toolkit's ``escapeProperty``: as data, plus ``:`` and ``,``."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+class WorkflowCommands:
+    """Prints workflow commands to ``stream`` (normally stdout)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def command(self, name: str, message: str = "", **properties: str | None) -> None:
+        props = ",".join(
+            f"{key}={escape_property(value)}" for key, value in properties.items() if value
+        )
+        self._line(f"::{name}{' ' + props if props else ''}::{escape_data(message)}")
+
+    def mask(self, value: str) -> None:
+        """Mask a secret in every later log line (each line too, for multi-line values)."""
+        parts = [value, *value.splitlines()] if "\n" in value or "\r" in value else [value]
+        for part in dict.fromkeys(parts):
+            if part.strip():
+                self.command("add-mask", part)
+
+    def error(self, message: str, title: str | None = None) -> None:
+        self.command("error", message, title=title)
+
+    def warning(self, message: str, title: str | None = None) -> None:
+        self.command("warning", message, title=title)
+
+    def notice(self, message: str, title: str | None = None) -> None:
+        self.command("notice", message, title=title)
+
+    def debug(self, message: str) -> None:
+        self.command("debug", message)
+
+    def plain(self, text: str) -> None:
+        """A line of our own text: one line, no control characters, and never a command
+        (the runner trims leading whitespace, so a visible mark goes in front of ``::``)."""
+        line = terminal_text(text)
+        self._line(f"| {line}" if line.lstrip().startswith("::") else line)
+
+    def start_group(self, title: str) -> None:
+        self._line(f"::group::{escape_data(one_line(title, 200))}")
+
+    def end_group(self) -> None:
+        self._line("::endgroup::")
+
+    @contextmanager
+    def group(self, title: str) -> Iterator[None]:
+        self.start_group(title)
+        try:
+            yield
+        finally:
+            self.end_group()
+
+    def begin_stop_commands(self) -> str:
+        token = secrets.token_hex(16)
+        self._line(f"::stop-commands::{token}")
+        return token
+
+    def end_stop_commands(self, token: str) -> None:
+        self._line(f"::{token}::")
+
+    @contextmanager
+    def stop_commands(self) -> Iterator[None]:
+        """No workflow command is processed inside (a fresh random token per use)."""
+        token = self.begin_stop_commands()
+        try:
+            yield
+        finally:
+            self.end_stop_commands(token)
+
+    def untrusted(self, text: str) -> None:
+        """Print text that may contain server content; only call inside ``stop_commands``."""
+        self.stream.write(terminal_text(text, multiline=True) + "\n")
+        self.stream.flush()
+
+
+# ------------------------------------------------------------------ file commands
+
+
+def _delimiter(name: str, value: str) -> str:
+    while True:
+        delimiter = f"ghadelimiter_{uuid.uuid4()}"
+        if delimiter not in name and delimiter not in value:
+            return delimiter
+
+
+def format_outputs(outputs: Mapping[str, str]) -> str:
+    """``name<<DELIM\\nvalue\\nDELIM\\n`` per output, a fresh delimiter each.
+
+    Line ends in values are normalised to ``\\n`` (the runner reads the file by lines and
+    would drop a ``\\r`` before a delimiter line).
+    """
+    chunks = []
+    for name, value in outputs.items():
+        if not _OUTPUT_NAME_RE.fullmatch(name):
+            raise ValueError(f"invalid output name {name!r}")
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        delimiter = _delimiter(name, text)
+        chunks.append(f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
+    return "".join(chunks)
+
+
+def _append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+
+
+def write_outputs(path: Path | str, outputs: Mapping[str, str]) -> None:
+    """Append the outputs to the ``GITHUB_OUTPUT`` file."""
+    _append(Path(path), format_outputs(outputs))
+
+
+def append_summary(path: Path | str, markdown: str) -> None:
+    """Append markdown to the ``GITHUB_STEP_SUMMARY`` file (always ending with a newline)."""
+    _append(Path(path), markdown if markdown.endswith("\n") else markdown + "\n")
+
+
+# ------------------------------------------------------------------ annotations
+
+
+def _issue_annotation(run: RunVerdict, issue: Issue, *, blocking: bool) -> tuple[str, str]:
+    kind = "Blocking issue" if blocking else ("Warning" if issue.is_warning else "Issue")
+    title = f"{kind} ({severity_name(issue)}): {one_line(issue.name) or 'unnamed'}"
+    where = f" at {one_line(issue.url, 300)}" if issue.url else ""
+    feature = one_line(run.feature_name, 100) or "run"
+    message = (
+        f"{one_line(issue.description) or one_line(issue.name)}"
+        f"\n{feature} ({short_id(run.run_id)}){where}"
+    )
+    return cap(title, MAX_TITLE_CHARS), cap(
+        terminal_text(message, multiline=True), MAX_MESSAGE_CHARS
+    )
+
+
+def _run_annotation(run: RunVerdict) -> tuple[str, str]:
+    feature = one_line(run.feature_name, 100)
+    name = f"{feature} ({short_id(run.run_id)})" if feature else f"run {run.run_id}"
+    title = f"tester.army {run.result.value}: {name}"
+    return cap(title, MAX_TITLE_CHARS), cap(one_line(run.reason), MAX_MESSAGE_CHARS)
+
+
+def collect_annotations(verdict: Verdict) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(errors, warnings) as (title, message), before the per-type limit."""
+    errors: list[tuple[str, str]] = []
+    warnings: list[tuple[str, str]] = []
+    if verdict.problem is not None:
+        errors.append(("tester.army", cap(one_line(verdict.problem), MAX_MESSAGE_CHARS)))
+    for run in verdict.runs_worst_first():
+        if run.result in {Result.ERROR, Result.TIMEOUT} or (
+            run.fails_policy and run.result is not Result.FAILED
+        ):
+            errors.append(_run_annotation(run))
+        elif run.result is Result.FAILED and not run.blocking_issues:
+            (errors if run.fails_policy else warnings).append(_run_annotation(run))
+        for issue in run.blocking_issues:
+            target = errors if run.fails_policy else warnings
+            target.append(_issue_annotation(run, issue, blocking=True))
+        for issue in run.other_issues:
+            warnings.append(_issue_annotation(run, issue, blocking=False))
+    return errors, warnings
+
+
+def _limited(items: list[tuple[str, str]], noun: str) -> list[tuple[str, str]]:
+    if len(items) <= MAX_ANNOTATIONS_PER_TYPE:
+        return items
+    kept = items[: MAX_ANNOTATIONS_PER_TYPE - 1]
+    rest = items[MAX_ANNOTATIONS_PER_TYPE - 1 :]
+    names = "; ".join(title for title, _ in rest[:20])
+    more = f" (and {len(rest) - 20} more)" if len(rest) > 20 else ""
+    summary = (
+        f"{len(rest)} more {noun}",
+        cap(f"{names}{more}. See the job summary.", MAX_MESSAGE_CHARS),
+    )
+    return [*kept, summary]
+
+
+def announce(verdict: Verdict, cmds: WorkflowCommands) -> None:
+    """``::error`` per blocking issue (and per run that could not be judged), ``::warning``
+    for the rest; at most ten of each, the tenth summing up the others."""
+    errors, warnings = collect_annotations(verdict)
+    for title, message in _limited(errors, "errors"):
+        cmds.error(message, title=title)
+    for title, message in _limited(warnings, "warnings"):
+        cmds.warning(message, title=title)

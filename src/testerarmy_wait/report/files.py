@@ -1,0 +1,89 @@
+"""Writing the report files (JSON, JUnit XML, dotenv) atomically under the report dir."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from testerarmy_wait.report.dotenv import render_dotenv
+from testerarmy_wait.report.json_report import render_json
+from testerarmy_wait.report.junit import render_junit
+from testerarmy_wait.verdict import Verdict
+
+JSON_NAME: Final = "testerarmy-wait.json"
+JUNIT_NAME: Final = "testerarmy-wait.junit.xml"
+DOTENV_NAME: Final = "testerarmy-wait.env"
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    """Where the reports are: absolute paths, and the same as a later step sees them
+    (relative to the workspace when inside it, else absolute)."""
+
+    json: Path
+    junit: Path
+    dotenv: Path
+    json_relative: str
+    junit_relative: str
+    dotenv_relative: str
+    errors: tuple[str, ...] = ()  # one sentence per file that could not be written
+
+    def for_summary(self) -> dict[str, str]:
+        return {"json": self.json_relative, "junit": self.junit_relative}
+
+
+def relative_to_workspace(path: Path, workspace: Path) -> str:
+    """``path`` relative to ``workspace`` (POSIX separators) when inside it, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(workspace.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write UTF-8 text through a temporary file in the same directory and a rename, so a
+    reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_reports(
+    verdict: Verdict, report_dir: Path, *, workspace: Path, run_url: str | None
+) -> ReportPaths:
+    """Write the three reports. A file that cannot be written is named in ``errors``
+    (the verdict still stands: reporting must not change the exit code)."""
+    directory = report_dir.resolve()
+    contents: dict[str, Callable[[], str]] = {
+        JSON_NAME: lambda: render_json(verdict, run_url=run_url) + "\n",
+        JUNIT_NAME: lambda: render_junit(verdict, run_url=run_url),
+        DOTENV_NAME: lambda: render_dotenv(verdict),
+    }
+    errors: list[str] = []
+    for name, render in contents.items():
+        try:
+            write_text_atomic(directory / name, render())
+        except OSError as error:
+            errors.append(f"could not write {directory / name}: {error.strerror or error}")
+    paths = {name: directory / name for name in contents}
+    return ReportPaths(
+        json=paths[JSON_NAME],
+        junit=paths[JUNIT_NAME],
+        dotenv=paths[DOTENV_NAME],
+        json_relative=relative_to_workspace(paths[JSON_NAME], workspace),
+        junit_relative=relative_to_workspace(paths[JUNIT_NAME], workspace),
+        dotenv_relative=relative_to_workspace(paths[DOTENV_NAME], workspace),
+        errors=tuple(errors),
+    )

@@ -1,0 +1,483 @@
+"""The job summary: GitHub-flavoured markdown a reviewer can act on in five seconds.
+
+Everything from the server goes through :mod:`testerarmy_wait.report.escape`. The whole
+summary is built against a byte budget: blocks are added worst-first and whole (a
+``<details>`` block is never cut in half); what does not fit is counted and named in a
+closing line that points to the full JSON/JUnit reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from testerarmy_wait.models import Issue, Step, TestOutput
+from testerarmy_wait.report.advice import run_advice, verdict_advice
+from testerarmy_wait.report.escape import md_block, md_link, md_text, md_url, one_line
+from testerarmy_wait.report.formatting import (
+    RESULT_EMOJI,
+    format_duration,
+    is_plain_id,
+    plural,
+    run_link,
+    severity_emoji,
+    severity_name,
+    short_id,
+)
+from testerarmy_wait.verdict import Result, RunVerdict, Verdict
+
+DEFAULT_MAX_BYTES = 512 * 1024
+_FOOTER_RESERVE = 2048  # bytes kept for the closing "left out" line
+_MAX_RUN_ROWS = 200
+_MAX_ISSUE_ROWS = 50
+_MAX_ISSUE_NAMES = 200
+_MAX_DETAILED_ISSUES = 10
+_MAX_STEP_ROWS = 100
+_MAX_SCREENSHOTS = 50
+_MAX_REPRO_STEPS = 25
+_DESCRIPTION_CHARS = 1500
+_BEHAVIOUR_CHARS = 1000
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "replace"))
+
+
+@dataclass
+class _Omitted:
+    runs: int = 0
+    issues: int = 0  # not even listed by name
+    issue_details: int = 0  # listed, but without reproduction details
+    steps: int = 0
+    screenshots: int = 0
+    texts_cut: int = 0
+
+    def phrases(self) -> list[str]:
+        parts = [
+            (self.runs, "run", "runs"),
+            (self.issues, "issue", "issues"),
+            (self.issue_details, "issue's details", "issues' details"),
+            (self.steps, "step", "steps"),
+            (self.screenshots, "screenshot", "screenshots"),
+        ]
+        out = [plural(n, one, many) for n, one, many in parts if n]
+        if self.texts_cut:
+            out.append(f"the end of {plural(self.texts_cut, 'long text')}")
+        return out
+
+
+@dataclass
+class _Doc:
+    """Markdown blocks (joined by blank lines) that never exceed a byte budget."""
+
+    budget: int
+    blocks: list[str] = field(default_factory=list)
+    used: int = 0
+    omitted: _Omitted = field(default_factory=_Omitted)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.budget - self.used)
+
+    def fits(self, block: str) -> bool:
+        return _size(block) + 2 <= self.remaining
+
+    def add(self, block: str) -> bool:
+        if not block:
+            return True
+        size = _size(block) + 2
+        if size > self.remaining:
+            return False
+        self.blocks.append(block)
+        self.used += size
+        return True
+
+
+def _fit_lines(head: Sequence[str], lines: Sequence[str], tail: str, budget: int) -> int:
+    """How many of ``lines`` fit after ``head`` and before ``tail`` within ``budget`` bytes."""
+    used = sum(_size(h) + 1 for h in head) + _size(tail) + 64
+    count = 0
+    for line in lines:
+        used += _size(line) + 1
+        if used > budget:
+            break
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- top of the summary
+
+
+def _heading(verdict: Verdict) -> str:
+    emoji = RESULT_EMOJI.get(verdict.result, "❔")
+    return f"## {emoji} tester.army — {md_text(verdict.headline, 300)}"
+
+
+def _id_text(run_id: str) -> str:
+    return f"`{run_id}`" if is_plain_id(run_id) and len(run_id) <= 80 else md_text(run_id, 80)
+
+
+def _run_cell(run: RunVerdict, run_url: str | None) -> str:
+    shown = short_id(run.run_id)
+    label = f"`{shown}`" if is_plain_id(shown) else md_text(shown)
+    return md_link(label, run_link(run_url, run.run_id), label_is_markdown=True)
+
+
+def _issue_cell(run: RunVerdict) -> str:
+    if run.issue_count == 0:
+        return "0"
+    return f"{run.issue_count} ({run.blocking_issue_count})"
+
+
+def _run_table_row(run: RunVerdict, run_url: str | None) -> str:
+    feature = md_text(run.feature_name, 80) or "–"
+    return (
+        f"| {RESULT_EMOJI.get(run.result, '❔')} | {_run_cell(run, run_url)} | {feature} "
+        f"| {run.result.value} | {_issue_cell(run)} | {format_duration(run.duration_ms)} |"
+    )
+
+
+def _run_table(doc: _Doc, verdict: Verdict, run_url: str | None) -> None:
+    runs = verdict.runs_worst_first()
+    head = [
+        "| | Run | Feature | Result | Issues (blocking) | Duration |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = [_run_table_row(r, run_url) for r in runs[:_MAX_RUN_ROWS]]
+    shown = _fit_lines(head, rows, "", min(doc.remaining, max(doc.budget // 4, 4096)))
+    if shown == 0:
+        doc.omitted.runs += len(runs)
+        return
+    table = "\n".join([*head, *rows[:shown]])
+    if shown < len(runs):
+        table += f"\n\n…and {plural(len(runs) - shown, 'more run')}, in the full reports."
+    doc.add(table)
+
+
+def _policy_line(verdict: Verdict) -> str:
+    waited = format_duration(verdict.elapsed_s * 1000)
+    return (
+        f"Policy: {md_text(verdict.policy.describe(), None)}. "
+        f"Waited {waited}, {plural(verdict.requests, 'request')}."
+    )
+
+
+def _trigger_lines(verdict: Verdict) -> list[str]:
+    groups: dict[tuple[str, str, str | None, tuple[tuple[str, str], ...]], list[str]] = {}
+    for run in verdict.runs:
+        trigger = run.outcome.trigger if run.outcome is not None else None
+        if trigger is None:
+            continue
+        key = (trigger.kind, trigger.target, trigger.batch_id, trigger.parameters)
+        groups.setdefault(key, []).append(run.run_id)
+    lines = []
+    for (kind, target, batch_id, parameters), run_ids in list(groups.items())[:20]:
+        text = f"Started by this step: {md_text(kind, 40)} {md_text(target, 120)}"
+        if batch_id:
+            text += f", batch {md_text(batch_id, 80)}"
+        if parameters:
+            shown = ", ".join(f"{md_text(k, 60)}={md_text(v, 120)}" for k, v in parameters[:20])
+            text += f", with {shown}"
+        text += f" ({plural(len(run_ids), 'run')})."
+        lines.append(text)
+    return lines
+
+
+def _bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"- {md_text(item, 600)}" for item in items)
+
+
+# ---------------------------------------------------------------- one run's section
+
+
+def _issue_row(issue: Issue) -> str:
+    return (
+        f"| {severity_emoji(issue)} {severity_name(issue)} | {md_text(issue.type, 20)} "
+        f"| {md_text(issue.name, 160) or '–'} | {md_url(issue.url) or '–'} |"
+    )
+
+
+def _issue_details(issue: Issue, doc: _Doc) -> str:
+    kind = "warning" if issue.is_warning else severity_name(issue).split(" · ")[-1]
+    parts = [
+        f"<details><summary>{severity_emoji(issue)} {md_text(issue.name, 160)} "
+        f"({md_text(kind, 20)})</summary>"
+    ]
+    if issue.description:
+        parts.append(md_block(issue.description, _DESCRIPTION_CHARS))
+        if len(issue.description) > _DESCRIPTION_CHARS:
+            doc.omitted.texts_cut += 1
+    if issue.reproduction_steps:
+        steps = issue.reproduction_steps[:_MAX_REPRO_STEPS]
+        listed = "\n".join(f"{n}. {md_text(s, 300) or '–'}" for n, s in enumerate(steps, 1))
+        if len(issue.reproduction_steps) > len(steps):
+            more = len(issue.reproduction_steps) - len(steps)
+            listed += f"\n\n…and {plural(more, 'more step')}."
+        parts.append(f"**Steps to reproduce**\n\n{listed}")
+    behaviour = []
+    if issue.expected_behavior:
+        behaviour.append(f"**Expected:** {md_text(issue.expected_behavior, _BEHAVIOUR_CHARS)}")
+    if issue.actual_behavior:
+        behaviour.append(f"**Actual:** {md_text(issue.actual_behavior, _BEHAVIOUR_CHARS)}")
+    if behaviour:
+        parts.append("\\\n".join(behaviour))
+    where = []
+    if issue.url:
+        where.append(f"Page: {md_url(issue.url)}")
+    if issue.screenshot_url:
+        where.append(md_link("Screenshot", issue.screenshot_url))
+    if issue.t_ms is not None:
+        where.append(f"reported {format_duration(issue.t_ms)} into the run")
+    if where:
+        parts.append(" · ".join(where))
+    parts.append("</details>")
+    return "\n\n".join(parts)
+
+
+def _step_status(step: Step) -> str:
+    if step.status == "passed":
+        return "✅ passed"
+    if step.status == "failed":
+        return "❌ failed"
+    return md_text(step.status, 20) or "–"
+
+
+def _step_row(position: int, step: Step) -> str:
+    index = step.step_index if step.step_index is not None else position
+    title = md_text(step.title, 120) or "–"
+    if step.failed and step.error:
+        title += f" — {md_text(step.error, 160)}"
+    return (
+        f"| {index} | {title} | {md_text(step.type, 20) or '–'} "
+        f"| {_step_status(step)} | {format_duration(step.duration_ms)} "
+        f"| {md_text(step.error_code, 40)} |"
+    )
+
+
+def _steps_block(output: TestOutput, doc: _Doc, budget: int) -> str:
+    steps = list(enumerate(output.steps, 1))
+    failed = sum(1 for _, s in steps if s.failed)
+    if len(steps) > _MAX_STEP_ROWS:
+        # Keep every failed step (up to half the rows), then the first ones, in order.
+        keep = {p for p, s in steps if s.failed}
+        keep = set(sorted(keep)[: _MAX_STEP_ROWS // 2])
+        for p, _ in steps:
+            if len(keep) >= _MAX_STEP_ROWS:
+                break
+            keep.add(p)
+        chosen = [(p, s) for p, s in steps if p in keep]
+    else:
+        chosen = steps
+    title = f"Steps: {len(steps)}, {failed} failed" if failed else f"Steps: {len(steps)}"
+    head = [
+        f"<details><summary>{title}</summary>",
+        "",
+        "| # | Step | Type | Status | Time | Code |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = [_step_row(p, s) for p, s in chosen]
+    shown = _fit_lines(head, rows, "</details>", budget)
+    if shown == 0:
+        doc.omitted.steps += len(steps)
+        return ""
+    lines = [*head, *rows[:shown]]
+    left = len(steps) - shown
+    if left:
+        doc.omitted.steps += left
+        lines += ["", f"Showing {shown} of {len(steps)} steps (failed steps first)."]
+    lines += ["", "</details>"]
+    return "\n".join(lines)
+
+
+def _screenshots_block(shots: Sequence[str], doc: _Doc) -> str:
+    chosen = shots[:_MAX_SCREENSHOTS]
+    links = " · ".join(md_link(str(n), url) for n, url in enumerate(chosen, 1))
+    more = len(shots) - len(chosen)
+    if more:
+        doc.omitted.screenshots += more
+        links += f" · …and {more} more"
+    return f"<details><summary>Screenshots ({len(shots)})</summary>\n\n{links}\n\n</details>"
+
+
+def _run_header(run: RunVerdict, run_url: str | None) -> str:
+    name = md_text(run.feature_name, 120) or f"Run {md_text(short_id(run.run_id))}"
+    facts = [f"Run {_id_text(run.run_id)}", f"status {md_text(run.status, 30)}"]
+    if run.duration_ms is not None:
+        facts.append(format_duration(run.duration_ms))
+    link = run_link(run_url, run.run_id)
+    if link is not None:
+        facts.append(md_link("open on tester.army", link))
+    return (
+        f"### {RESULT_EMOJI.get(run.result, '❔')} {name} — {run.result.value}\n\n"
+        f"{' · '.join(facts)}\\\n**Why:** {md_text(run.reason, 600)}"
+    )
+
+
+def _run_section(
+    doc: _Doc, run: RunVerdict, share: int, run_url: str | None, api_url: str | None
+) -> None:
+    start = doc.used
+    if not doc.add(_run_header(run, run_url)):
+        doc.omitted.runs += 1
+        doc.omitted.issues += run.issue_count
+        return
+    advice = run_advice(run, api_url=api_url)
+    if advice:
+        doc.add("**What to check**\n\n" + _bullets(advice))
+
+    def left() -> int:
+        return max(0, min(doc.remaining, share - (doc.used - start)))
+
+    output = run.test_output
+    if output is None:
+        return
+    if output.description:
+        block = md_block(output.description, _DESCRIPTION_CHARS)
+        if len(output.description) > _DESCRIPTION_CHARS:
+            doc.omitted.texts_cut += 1
+        if _size(block) < left():
+            doc.add(block)
+
+    issues = list(run.issues)
+    listed = 0
+    if issues:
+        head = ["| Severity | Type | Issue | Where |", "|---|---|---|---|"]
+        rows = [_issue_row(i) for i in issues[:_MAX_ISSUE_ROWS]]
+        listed = _fit_lines(head, rows, "", left() // 2)
+        if listed:
+            doc.add("\n".join([*head, *rows[:listed]]))
+    rest = issues[listed:]
+    if rest:
+        names = [md_text(i.name, 100) or "–" for i in rest[:_MAX_ISSUE_NAMES]]
+        named = _fit_lines(["More issues, by name: "], [n + " · " for n in names], "", left() // 3)
+        if named:
+            text = "More issues, by name: " + " · ".join(names[:named])
+            if named < len(rest):
+                text += f" · …and {len(rest) - named} more."
+            doc.add(text)
+        doc.omitted.issues += len(rest) - named
+        doc.omitted.issue_details += named
+
+    detailed = 0
+    for issue in issues[:listed]:
+        if detailed >= _MAX_DETAILED_ISSUES:
+            break
+        block = _issue_details(issue, doc)
+        if _size(block) + 2 > left() or not doc.add(block):
+            break
+        detailed += 1
+    doc.omitted.issue_details += listed - detailed
+
+    if output.steps:
+        block = _steps_block(output, doc, left())
+        if not doc.add(block):
+            doc.omitted.steps += len(output.steps)
+    if output.screenshots:
+        block = _screenshots_block(output.screenshots, doc)
+        if _size(block) + 2 > left() or not doc.add(block):
+            doc.omitted.screenshots += len(output.screenshots)
+
+
+def _passing_line(run: RunVerdict, run_url: str | None) -> str:
+    name = md_text(run.feature_name, 120) or "Run"
+    return f"- ✅ **{name}** ({_run_cell(run, run_url)}): {md_text(run.reason, 300)}"
+
+
+# ---------------------------------------------------------------- the whole summary
+
+
+def _footer(
+    doc: _Doc, verdict: Verdict, report_paths: Mapping[str, str] | None, max_bytes: int
+) -> str:
+    where = ""
+    if report_paths:
+        labels = {"json": "JSON", "junit": "JUnit"}
+        shown = [
+            f"{_path_text(path)} ({labels[k]})"
+            for k, path in report_paths.items()
+            if k in labels and path
+        ]
+        if shown:
+            where = " The full results are in " + " and ".join(shown) + "."
+    phrases = doc.omitted.phrases()
+    if phrases:
+        limit = f"{max_bytes // 1024} KB" if max_bytes >= 1024 else f"{max_bytes} bytes"
+        return f"**Left out to keep this summary under {limit}:** {', '.join(phrases)}.{where}"
+    if where and verdict.runs:
+        return where.strip()
+    return ""
+
+
+def _path_text(path: str) -> str:
+    """A report path as a code span when it can be one, else as escaped text."""
+    if "`" in path or one_line(path) != path or len(path) > 300:
+        return md_text(path, 300)
+    return f"`{path}`"
+
+
+def render_summary(
+    verdict: Verdict,
+    *,
+    run_url: str | None,
+    report_paths: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    api_url: str | None = None,
+) -> str:
+    """The job summary as markdown, never longer than ``max_bytes`` UTF-8 bytes.
+
+    ``run_url`` is a link template with ``{id}``; ``report_paths`` maps ``"json"`` and
+    ``"junit"`` to the report files' paths (as a reader finds them, e.g. relative to the
+    workspace); ``api_url`` is named in the advice on API errors.
+    """
+    doc = _Doc(budget=max(0, max_bytes - _FOOTER_RESERVE))
+    doc.add(_heading(verdict))
+    if verdict.interrupted_by:
+        doc.add(f"The job was interrupted ({md_text(verdict.interrupted_by, 20)}) while waiting.")
+    if verdict.problem is not None:
+        doc.add(f"**What happened:** {md_text(verdict.problem, 1000)}")
+        advice = verdict_advice(verdict, api_url=api_url)
+        if advice:
+            doc.add("**What to check**\n\n" + _bullets(advice))
+    if verdict.runs:
+        _run_table(doc, verdict, run_url)
+    doc.add(_policy_line(verdict))
+    triggers = _trigger_lines(verdict)
+    if triggers:
+        doc.add("\\\n".join(triggers))
+    if verdict.notes:
+        doc.add(_bullets(verdict.notes[:20]))
+
+    needs_section = [
+        r for r in verdict.runs_worst_first() if r.result is not Result.PASS or r.fails_policy
+    ]
+    for position, run in enumerate(needs_section):
+        share = doc.remaining // (len(needs_section) - position)
+        _run_section(doc, run, share, run_url, api_url)
+
+    passing = [r for r in verdict.runs_worst_first() if r not in needs_section]
+    if passing:
+        lines = [_passing_line(r, run_url) for r in passing]
+        shown = _fit_lines([], lines, "", doc.remaining)
+        if shown:
+            doc.add("\n".join(lines[:shown]))
+        doc.omitted.runs += len(passing) - shown
+
+    footer = _footer(doc, verdict, report_paths, max_bytes)
+    text = "\n\n".join(doc.blocks)
+    if footer:
+        text += "\n\n" + footer
+    text += "\n"
+    return _hard_limit(text, max_bytes)
+
+
+def _hard_limit(text: str, max_bytes: int) -> str:
+    """Last line of defence for tiny budgets: the first line and a pointer, or nothing."""
+    if _size(text) <= max_bytes:
+        return text
+    for candidate in (
+        text.split("\n", 1)[0] + "\n\nThe summary did not fit: see the JSON report.\n",
+        "See the JSON report.\n",
+    ):
+        if _size(candidate) <= max_bytes:
+            return candidate
+    return ""

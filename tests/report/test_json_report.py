@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import json
+
+from testerarmy_wait.report.json_report import SCHEMA_VERSION, build_report, render_json
+from testerarmy_wait.verdict import usage_error
+from tests.report.factories import (
+    CHECKOUT_ID,
+    HOSTILE_STRINGS,
+    SIGNUP_ID,
+    api_error_verdict,
+    checkout_run_data,
+    checkout_verdict,
+    outcome,
+    triggered_verdict,
+    verdict_of,
+)
+
+
+def test_report_carries_the_overall_verdict() -> None:
+    report = build_report(checkout_verdict())
+    assert report["schemaVersion"] == SCHEMA_VERSION == 1
+    assert report["result"] == "FAILED"
+    assert report["exitCode"] == 1
+    assert report["headline"] == "FAILED: 2 blocking issues in 1 of 2 runs"
+    assert report["durationMs"] == 134_000
+    assert report["runIds"] == [CHECKOUT_ID, SIGNUP_ID]
+    assert report["issueCount"] == 3
+    assert report["blockingIssueCount"] == 2
+
+
+def test_each_run_has_result_reason_counts_issues_steps_and_screenshots() -> None:
+    run = build_report(checkout_verdict(), run_url="https://d.example/r/{id}")["runs"][0]
+    assert run["runId"] == CHECKOUT_ID
+    assert run["result"] == "FAILED"
+    assert run["status"] == "completed"
+    assert run["featureName"] == "Checkout flow"
+    assert run["durationMs"] == 134_000
+    assert run["url"] == f"https://d.example/r/{CHECKOUT_ID}"
+    assert [i["severity"] for i in run["issues"]] == [5, 3, 1]
+    assert [i["blocking"] for i in run["issues"]] == [True, True, False]
+    assert len(run["steps"]) == 12
+    assert run["steps"][8]["errorCode"] == "STEP_NO_CONCLUSION"
+    assert run["steps"][8]["durationMs"] == 41_000
+    assert len(run["screenshots"]) == 4
+    assert run["error"] is None
+    assert run["trigger"] is None
+
+
+def test_trigger_and_errors_are_reported() -> None:
+    run = build_report(triggered_verdict())["runs"][0]
+    assert run["trigger"] == {
+        "kind": "group",
+        "target": "grp_checkout",
+        "parameters": {"ref": "main"},
+        "batchId": "batch-42",
+    }
+    failed = build_report(api_error_verdict())["runs"][0]
+    assert failed["result"] == "ERROR"
+    assert failed["stopReason"] == "api_error"
+    assert "HTTP 401" in failed["problem"]
+
+
+def test_usage_error_report_has_no_runs_and_the_problem() -> None:
+    report = build_report(usage_error("bad run id"))
+    assert report["runs"] == []
+    assert report["exitCode"] == 2
+    assert report["problem"] == "bad run id"
+
+
+def test_server_text_is_kept_exactly_and_round_trips() -> None:
+    data = checkout_run_data()
+    data["output"]["issues"][1]["name"] = "\n".join(HOSTILE_STRINGS)
+    text = render_json(verdict_of(outcome(data)))
+    issue = json.loads(text)["runs"][0]["issues"][0]
+    assert issue["name"] == "\n".join(HOSTILE_STRINGS)
+
+
+def test_lone_surrogates_become_replacement_characters_so_utf8_can_hold_them() -> None:
+    data = checkout_run_data()
+    data["output"]["featureName"] = "bad \ud800 text"
+    text = render_json(verdict_of(outcome(data)))
+    text.encode("utf-8")
+    assert json.loads(text)["runs"][0]["featureName"] == "bad \ufffd text"
