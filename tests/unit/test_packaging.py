@@ -1,0 +1,46 @@
+"""The action's metadata says what the program does: every input is a setting, every
+output is written, and the container follows the runner's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from testerarmy_wait.config import SETTINGS
+from testerarmy_wait.report.outputs import step_outputs
+from testerarmy_wait.verdict import usage_error
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def action() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def test_every_action_input_is_a_setting_and_every_setting_an_input() -> None:
+    assert set(action()["inputs"]) == {s.name for s in SETTINGS}
+
+
+def test_no_input_has_a_default_that_would_hide_the_environment_variable() -> None:
+    assert all("default" not in spec for spec in action()["inputs"].values())
+
+
+def test_every_output_is_declared_and_described() -> None:
+    written = step_outputs(usage_error("x"), report_path="r", junit_path="j", batch_id="b")
+    declared = action()["outputs"]
+    assert set(written) == set(declared)
+    assert all(spec["description"].strip() for spec in declared.values())
+
+
+def test_action_is_a_docker_action_built_from_the_dockerfile() -> None:
+    runs = action()["runs"]
+    assert runs == {"using": "docker", "image": "Dockerfile"}
+
+
+def test_dockerfile_runs_as_root_with_an_exec_form_entrypoint() -> None:
+    lines = [line.strip() for line in (ROOT / "Dockerfile").read_text("utf-8").splitlines()]
+    assert not [line for line in lines if line.upper().startswith("USER ")]
+    [entrypoint] = [line for line in lines if line.startswith("ENTRYPOINT")]
+    assert entrypoint.startswith('ENTRYPOINT ["/')
