@@ -38,6 +38,14 @@ fi
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
+# True when PID is a running (not zombie) process.
+live_process() {
+    local state
+    [[ $1 =~ ^[0-9]+$ && -r /proc/$1/stat ]] || return 1
+    state=$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)
+    [[ $state != Z && $state != X ]]
+}
+
 # --- apt packages -----------------------------------------------------------------------------
 apt_updated=0
 apt_install() {
@@ -97,19 +105,27 @@ tools_pid=$!
 if docker info >/dev/null 2>&1; then
     log "Docker engine already running"
 else
+    # A daemon that was killed leaves its pid files behind, and dockerd refuses to start over one.
+    for pidfile in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+        if [[ -f $pidfile ]] && ! live_process "$(cat "$pidfile")"; then
+            log "removing stale $pidfile"
+            rm -f "$pidfile"
+        fi
+    done
     log "starting dockerd (no bridge; log: $DOCKERD_LOG)"
     mkdir -p "$(dirname "$DOCKERD_LOG")"
     setsid nohup dockerd --bridge=none --iptables=false --ip-masq=false \
         >>"$DOCKERD_LOG" 2>&1 </dev/null &
+    dockerd_pid=$!
     for _ in $(seq 1 120); do
-        if docker info >/dev/null 2>&1; then
+        if docker info >/dev/null 2>&1 || ! kill -0 "$dockerd_pid" 2>/dev/null; then
             break
         fi
         sleep 0.5
     done
     docker info >/dev/null 2>&1 || {
         tail -n 30 "$DOCKERD_LOG" >&2 || true
-        die "dockerd did not answer within 60 s"
+        die "dockerd did not start (log: $DOCKERD_LOG)"
     }
     log "Docker engine up: $(docker version --format '{{.Server.Version}}')"
 fi
