@@ -157,6 +157,39 @@ def test_sigterm_to_the_container_exits_143_with_outputs_written(
     assert step.summary.startswith("## ")
 
 
+def test_docker_stop_cancels_the_run_the_step_started_and_writes_outputs(
+    manual_sandbox: Any, github_step: GitHubStep
+) -> None:
+    test = manual_sandbox.configure_test(scenario="passes")  # queued until the clock moves
+    inputs = inputs_for(manual_sandbox, "")
+    del inputs["RUN-ID"]
+    inputs["TEST-ID"] = test.test_id
+    started = docker(*github_step.docker_args(inputs, {}), "--detach", github_step.image)
+    assert started.returncode == 0, started.stderr
+    for _ in range(600):
+        if any(e.method == "GET" for e in manual_sandbox.requests):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the container never polled the run it started")
+
+    docker("stop", "--time", "30", github_step.name, timeout=60)
+    waited = subprocess.run(
+        ["docker", "wait", github_step.name], capture_output=True, text=True, check=True
+    )
+
+    assert int(waited.stdout.strip()) == 143
+    step = github_step.result(143, docker("logs", github_step.name).stdout, "")
+    assert step.outputs["result"] == "CANCELLED"
+    run_id = step.outputs["runId"]
+    [post] = [e for e in manual_sandbox.requests if e.method == "POST" and "/tests/" in e.route]
+    assert post.json()["runId"] == run_id
+    cancels = [e for e in manual_sandbox.requests if e.route == f"/v1/runs/{run_id}/cancel"]
+    assert [e.status for e in cancels] == [200]
+    assert manual_sandbox.status(run_id) == "cancelled"
+    assert "SIGTERM" in step.summary
+
+
 def test_docker_run_with_flags_and_env_outside_ci_exits_0(sandbox: Any, image: str) -> None:
     run_id = sandbox.create_run("passes")
     completed = docker(
