@@ -27,6 +27,11 @@ def test_no_input_has_a_default_that_would_hide_the_environment_variable() -> No
     assert all("default" not in spec for spec in action()["inputs"].values())
 
 
+def test_action_metadata_holds_no_expression_the_runner_would_evaluate() -> None:
+    # The runner evaluates ${{ }} in action.yml and refuses to load it on a bad one.
+    assert "${{" not in (ROOT / "action.yml").read_text(encoding="utf-8")
+
+
 def test_every_output_is_declared_and_described() -> None:
     written = step_outputs(usage_error("x"), report_path="r", junit_path="j", batch_id="b")
     declared = action()["outputs"]

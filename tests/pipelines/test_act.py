@@ -1,0 +1,176 @@
+"""The GitHub action from the working tree (``uses: ./``), run by act in one workflow of three
+jobs against the sandbox: a passing run, a run with issues, and a run the step starts itself.
+
+act has no network inside its own ``docker build`` on a bridgeless engine, so the copy's
+``action.yml`` runs the image the session already built from the same Dockerfile
+(``image: docker://...``); everything else in ``action.yml`` is used as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from testerarmy_wait.sandbox import Sandbox
+from tests.container.engine import BASE_IMAGE, ROOT
+from tests.pipelines.conftest import run_tool
+
+pytestmark = [pytest.mark.docker, pytest.mark.act]
+
+WORKFLOW = ".github/workflows/testerarmy-wait.yml"
+
+WORKFLOW_TEXT = """\
+on: push
+env:
+  API_URL: "@API_URL@"
+jobs:
+  passes:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        with:
+          run-id: "@PASS_RUN@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: ${{ env.API_URL }}
+          poll-interval: "0.2"
+          timeout: "120"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          DURATION: ${{ steps.qa.outputs.durationMs }}
+          RUN_ID: ${{ steps.qa.outputs.runId }}
+        run: |
+          echo "passes: result=$RESULT durationMs=$DURATION runId=$RUN_ID"
+          [[ $RESULT == PASS ]]
+          [[ $DURATION =~ ^[0-9]+$ ]]
+          [[ $RUN_ID == "@PASS_RUN@" ]]
+          echo "CHECKED passes"
+
+  issues:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        continue-on-error: true
+        with:
+          run-id: "@ISSUES_RUN@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: ${{ env.API_URL }}
+          poll-interval: "0.2"
+          timeout: "120"
+      - shell: bash
+        env:
+          OUTCOME: ${{ steps.qa.outcome }}
+          RESULT: ${{ steps.qa.outputs.result }}
+          EXIT_CODE: ${{ steps.qa.outputs.exitCode }}
+          BLOCKING: ${{ steps.qa.outputs.blockingIssueCount }}
+        run: |
+          echo "issues: outcome=$OUTCOME result=$RESULT exitCode=$EXIT_CODE blocking=$BLOCKING"
+          [[ $OUTCOME == failure ]]
+          [[ $RESULT == FAILED ]]
+          [[ $EXIT_CODE == 1 ]]
+          (( BLOCKING > 0 ))
+          echo "CHECKED issues"
+
+  trigger:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        with:
+          test-id: "@TEST_ID@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: ${{ env.API_URL }}
+          poll-interval: "0.2"
+          timeout: "120"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          RUN_ID: ${{ steps.qa.outputs.runId }}
+        run: |
+          echo "trigger: result=$RESULT runId=$RUN_ID"
+          [[ $RESULT == PASS ]]
+          [[ $RUN_ID =~ ^[0-9a-f-]{36}$ ]]
+          echo "TRIGGERED_RUN=$RUN_ID"
+          echo "CHECKED trigger"
+"""
+
+
+def action_on_prebuilt_image(image: str) -> str:
+    """``action.yml`` of the working tree, running ``image`` instead of building the Dockerfile."""
+    text = (ROOT / "action.yml").read_text("utf-8")
+    line = re.compile(r"^  image: Dockerfile$", re.MULTILINE)
+    assert len(line.findall(text)) == 1, "action.yml no longer runs `image: Dockerfile`"
+    return line.sub(f"  image: docker://{image}", text)
+
+
+def job_lines(log: str, job: str) -> list[str]:
+    """act's log lines of one job, without act's ``[workflow/job]`` prefix."""
+    prefix = re.compile(rf"^\[[^\]/]+/{re.escape(job)}\s*\] ?")
+    return [prefix.sub("", line) for line in log.splitlines() if prefix.match(line)]
+
+
+def test_workflow_passes_fails_on_issues_and_triggers_a_run_with_outputs_and_summary(
+    act: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+) -> None:
+    sandbox = sandbox_factory()
+    pass_run = sandbox.create_run("passes")
+    issues_run = sandbox.create_run("issues-found")
+    test_id = sandbox.configure_test(scenario="passes").test_id
+    workflow = (
+        WORKFLOW_TEXT.replace("@API_URL@", sandbox.url)
+        .replace("@PASS_RUN@", pass_run)
+        .replace("@ISSUES_RUN@", issues_run)
+        .replace("@TEST_ID@", test_id)
+    )
+    repo = make_repo({WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True)
+
+    act_run = run_tool(
+        [
+            act,
+            "push",
+            "--workflows",
+            WORKFLOW,
+            "--platform",
+            f"ubuntu-latest={BASE_IMAGE}",
+            "--pull=false",
+            "--network",
+            "host",
+            "--secret",
+            f"TESTERARMY_API_KEY={sandbox.api_key}",
+        ],
+        cwd=repo,
+    )
+
+    assert act_run.code == 0, act_run.tail()
+    assert sandbox.api_key not in act_run.log
+    for job, result in (("passes", "PASS"), ("issues", "FAILED"), ("trigger", "PASS")):
+        lines = job_lines(act_run.log, job)
+        assert any(line.strip() == f"| CHECKED {job}" for line in lines), (
+            f"job {job} did not pass its checks:\n" + "\n".join(lines[-80:])
+        )
+        summaries = [line for line in lines if "Summary - ## " in line]
+        assert len(summaries) == 1, f"job {job}: no one job summary:\n" + "\n".join(lines[-80:])
+        assert result in summaries[0]
+
+    triggered = [
+        line.split("TRIGGERED_RUN=", 1)[1].strip()
+        for line in job_lines(act_run.log, "trigger")
+        if "| TRIGGERED_RUN=" in line
+    ]
+    assert len(triggered) == 1
+    assert triggered[0] in sandbox.run_ids(test_id=test_id)
+    posts = [
+        e for e in sandbox.requests if e.method == "POST" and e.route == f"/v1/tests/{test_id}/runs"
+    ]
+    assert len(posts) == 1, [(e.method, e.path) for e in sandbox.requests]

@@ -1,0 +1,151 @@
+"""The GitLab job template, included by a pipeline that gitlab-ci-local runs against the sandbox:
+a passing job, a job on a run with issues, a job that starts a run, and later jobs that read
+the dotenv variables through ``needs:``."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from testerarmy_wait.sandbox import Sandbox
+from tests.container.engine import BASE_IMAGE, ROOT
+from tests.pipelines.conftest import run_tool
+
+pytestmark = [pytest.mark.docker, pytest.mark.gitlab]
+
+TEMPLATE = "templates/gitlab/testerarmy-wait.yml"
+
+PIPELINE = """\
+include:
+  - local: templates/gitlab/testerarmy-wait.yml
+
+variables:
+  TESTERARMY_WAIT_IMAGE: "@IMAGE@"
+  TESTERARMY_API_URL: "@API_URL@"
+  TESTERARMY_API_KEY: "@API_KEY@"
+  TESTERARMY_POLL_INTERVAL: "0.2"
+  TESTERARMY_TIMEOUT: "120"
+
+stages: [qa, verify]
+
+qa-pass:
+  extends: .testerarmy-wait
+  stage: qa
+  variables:
+    TESTERARMY_RUN_ID: "@PASS_RUN@"
+
+qa-issues:
+  extends: .testerarmy-wait
+  stage: qa
+  allow_failure: true
+  variables:
+    TESTERARMY_RUN_ID: "@ISSUES_RUN@"
+
+qa-trigger:
+  extends: .testerarmy-wait
+  stage: qa
+  variables:
+    TESTERARMY_TEST_ID: "@TEST_ID@"
+
+verify-pass:
+  stage: verify
+  image: "@BASE_IMAGE@"
+  needs: [qa-pass]
+  script:
+    - echo "verify-pass result=$TESTERARMY_RESULT durationMs=$TESTERARMY_DURATION_MS"
+    - test "$TESTERARMY_RESULT" = PASS
+    - test "$TESTERARMY_EXIT_CODE" = 0
+    - test "$TESTERARMY_RUN_IDS" = "@PASS_RUN@"
+    - expr "$TESTERARMY_DURATION_MS" ':' '[0-9][0-9]*$'
+    - echo "CHECKED verify-pass"
+
+verify-issues:
+  stage: verify
+  image: "@BASE_IMAGE@"
+  needs: [qa-issues]
+  script:
+    - echo "verify-issues result=$TESTERARMY_RESULT blocking=$TESTERARMY_BLOCKING_ISSUE_COUNT"
+    - test "$TESTERARMY_RESULT" = FAILED
+    - test "$TESTERARMY_EXIT_CODE" = 1
+    - test "$TESTERARMY_BLOCKING_ISSUE_COUNT" -gt 0
+    - echo "CHECKED verify-issues"
+"""
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text("utf-8").splitlines())
+
+
+def test_template_job_passes_fails_on_issues_triggers_and_later_jobs_see_the_dotenv(
+    gitlab_ci_local: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+) -> None:
+    sandbox = sandbox_factory()
+    pass_run = sandbox.create_run("passes")
+    issues_run = sandbox.create_run("issues-found")
+    test_id = sandbox.configure_test(scenario="passes").test_id
+    pipeline = (
+        PIPELINE.replace("@IMAGE@", image)
+        .replace("@BASE_IMAGE@", BASE_IMAGE)
+        .replace("@API_URL@", sandbox.url)
+        .replace("@API_KEY@", sandbox.api_key)
+        .replace("@PASS_RUN@", pass_run)
+        .replace("@ISSUES_RUN@", issues_run)
+        .replace("@TEST_ID@", test_id)
+    )
+    template = (ROOT / TEMPLATE).read_text("utf-8")
+    repo = make_repo({".gitlab-ci.yml": pipeline, TEMPLATE: template}, False)
+
+    pipeline_run = run_tool(
+        [
+            gitlab_ci_local,
+            "--pull-policy",
+            "if-not-present",
+            "--network",
+            "host",
+            "--no-color",
+            "--max-job-name-padding",
+            "0",
+        ],
+        cwd=repo,
+    )
+
+    log = pipeline_run.log
+    assert pipeline_run.code == 0, pipeline_run.tail()
+    for job in ("qa-pass", "qa-trigger", "verify-pass", "verify-issues"):
+        assert re.search(rf"^ PASS +{job}\b", log, re.MULTILINE), f"{job} did not pass:\n{log}"
+    assert re.search(r"^ WARN +qa-issues\b", log, re.MULTILINE), f"qa-issues did not fail:\n{log}"
+    assert "CHECKED verify-pass" in log
+    assert "CHECKED verify-issues" in log
+
+    artifacts = repo / ".gitlab-ci-local" / "artifacts"
+    expected = {
+        "qa-pass": ("PASS", "0", pass_run),
+        "qa-issues": ("FAILED", "1", issues_run),
+    }
+    for job, (result, code, run_id) in expected.items():
+        reports = artifacts / job / "testerarmy-reports"
+        dotenv = read_dotenv(reports / "testerarmy-wait.env")
+        assert dotenv["TESTERARMY_RESULT"] == result
+        assert dotenv["TESTERARMY_EXIT_CODE"] == code
+        assert dotenv["TESTERARMY_RUN_IDS"] == run_id
+        assert dotenv["TESTERARMY_RUN_COUNT"] == "1"
+        assert re.fullmatch(r"\d+", dotenv["TESTERARMY_DURATION_MS"])
+        junit = ET.parse(reports / "testerarmy-wait.junit.xml").getroot()
+        failures = junit.findall(".//testcase/failure")
+        assert bool(failures) == (result == "FAILED")
+        assert (reports / "testerarmy-wait.json").is_file()
+
+    triggered = read_dotenv(artifacts / "qa-trigger" / "testerarmy-reports" / "testerarmy-wait.env")
+    assert triggered["TESTERARMY_RESULT"] == "PASS"
+    assert triggered["TESTERARMY_RUN_IDS"] in sandbox.run_ids(test_id=test_id)
+    posts = [
+        e for e in sandbox.requests if e.method == "POST" and e.route == f"/v1/tests/{test_id}/runs"
+    ]
+    assert len(posts) == 1
