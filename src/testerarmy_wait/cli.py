@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from testerarmy_wait.ci.reporters import Reporter, select_reporter
 from testerarmy_wait.client import ApiError, TesterArmyClient
@@ -30,9 +32,43 @@ from testerarmy_wait.report.files import write_reports
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.outputs import step_outputs
 from testerarmy_wait.signals import StopSignals
-from testerarmy_wait.starting import Started, StartRefused, start_runs
-from testerarmy_wait.verdict import ExitCode, Verdict, decide, failed_before_waiting, usage_error
+from testerarmy_wait.starting import Started, StartRefused, StartStopped, start_runs
+from testerarmy_wait.verdict import (
+    ExitCode,
+    Policy,
+    Result,
+    Verdict,
+    decide,
+    failed_before_waiting,
+    usage_error,
+)
 from testerarmy_wait.waiting import Waiter, WaitOptions, cancel_runs
+
+
+def _not_started(
+    error: Exception, settings: Settings, signals: StopSignals, requests: int
+) -> Verdict:
+    """The verdict when the runs could not be started."""
+    if isinstance(error, StartStopped) and error.interrupted:
+        signal_name = signals.first or "SIGINT"
+        code = ExitCode.SIGTERM if signal_name == "SIGTERM" else ExitCode.SIGINT
+        return failed_before_waiting(
+            str(error),
+            code,
+            settings.policy,
+            requests=requests,
+            result=Result.CANCELLED,
+            interrupted_by=signal_name,
+        )
+    if isinstance(error, StartStopped):
+        return failed_before_waiting(
+            str(error),
+            ExitCode.TIMEOUT,
+            settings.policy,
+            requests=requests,
+            result=Result.TIMEOUT,
+        )
+    return failed_before_waiting(str(error), ExitCode.API_ERROR, settings.policy, requests=requests)
 
 
 async def wait_for_verdict(
@@ -42,8 +78,24 @@ async def wait_for_verdict(
     passes, cancel what the settings say to cancel, then judge. Returns the verdict
     and the batch id of a started group."""
     began = time.monotonic()
+    deadline = began + settings.timeout_s
     stop = asyncio.Event()
     signals.attach(stop)
+    try:
+        return await _wait(settings, reporter, signals, stop=stop, began=began, deadline=deadline)
+    finally:
+        signals.detach()
+
+
+async def _wait(
+    settings: Settings,
+    reporter: Reporter,
+    signals: StopSignals,
+    *,
+    stop: asyncio.Event,
+    began: float,
+    deadline: float,
+) -> tuple[Verdict, str | None]:
     async with TesterArmyClient(
         settings.api_url, settings.api_key, request_timeout_s=settings.request_timeout_s
     ) as client:
@@ -51,20 +103,16 @@ async def wait_for_verdict(
             started = Started([(run_id, None) for run_id in settings.run_ids])
         else:
             try:
-                started = await start_runs(client, settings.start, asyncio.sleep)
-            except (ApiError, StartRefused) as error:
-                message = str(error)
-                verdict = failed_before_waiting(
-                    message, ExitCode.API_ERROR, settings.policy, requests=client.requests
-                )
-                return verdict, None
+                started = await start_runs(client, settings.start, deadline=deadline, stop=stop)
+            except (ApiError, StartRefused, StartStopped) as error:
+                return _not_started(error, settings, signals, client.requests), None
             for run_id, trigger in started.targets:
                 if trigger is not None:
                     reporter.note(f"started run {run_id} ({trigger.kind} {trigger.target})")
         waiter = Waiter(
             client,
             WaitOptions(
-                deadline=began + settings.timeout_s,
+                deadline=deadline,
                 poll_interval_s=settings.poll_interval_s,
                 request_timeout_s=settings.request_timeout_s,
                 error_budget=settings.error_budget,
@@ -110,7 +158,6 @@ def _finish(
     api_url: str | None = None,
     print_json: bool = False,
     batch_id: str | None = None,
-    stdout: TextIO,
 ) -> int:
     paths = write_reports(verdict, report_dir, workspace=workspace, run_url=run_url)
     outputs = step_outputs(
@@ -121,17 +168,17 @@ def _finish(
     )
     reporter.finish(verdict, paths, outputs, run_url=run_url, api_url=api_url)
     if print_json:
-        stdout.write(render_json(verdict, run_url=run_url) + "\n")
-        stdout.flush()
+        reporter.results(render_json(verdict, run_url=run_url))
     return int(verdict.exit_code)
 
 
 SECRET_SETTINGS = ("api-key", "group-webhook-url")
+KEY_LIKE = re.compile(r"sk_[A-Za-z0-9_\-]+")
 
 
-def secrets_in(env: Mapping[str, str]) -> list[str]:
-    """Every secret value the environment holds, to be masked before anything is logged:
-    the key, and the webhook URL and its secret part."""
+def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
+    """Every secret value given to the program, to be masked before anything is logged:
+    the key, the webhook URL and its secret part, and anything key-like on argv."""
     found: list[str] = []
     for name in SECRET_SETTINGS:
         setting = SETTINGS_BY_NAME[name]
@@ -140,8 +187,18 @@ def secrets_in(env: Mapping[str, str]) -> list[str]:
             if value:
                 found.append(value)
                 if name == "group-webhook-url":
-                    found.append(value.rstrip("/").rsplit("/", 1)[-1])
-    return found
+                    path = urlsplit(value).path.rstrip("/")
+                    found.append(path.rsplit("/", 1)[-1])
+    for arg in argv:
+        found.extend(KEY_LIKE.findall(arg))
+    return [s for s in dict.fromkeys(found) if s]
+
+
+def redact(text: str, secrets: Sequence[str]) -> str:
+    """A message that may quote user input, with every secret taken out."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return KEY_LIKE.sub("sk_***", text)
 
 
 def run_wait(
@@ -151,26 +208,30 @@ def run_wait(
     stderr: TextIO,
 ) -> int:
     reporter = select_reporter(env, stdout, stderr)
+    secrets = secrets_in(env, argv)
     with StopSignals() as signals:
         try:
             settings = load_settings(argv, env)
-        except UsageError as error:
-            reporter.begin([], secrets_in(env))
+        except Exception as error:  # a setting we could not read is never a pass
+            reporter.begin([], secrets)
+            if isinstance(error, UsageError):
+                verdict = usage_error(redact(str(error), secrets))
+            else:
+                verdict = internal_error(error, secrets)
             return _finish(
-                usage_error(str(error)),
+                verdict,
                 reporter,
                 report_dir=default_report_dir(env),
                 workspace=workspace_from_env(env),
-                stdout=stdout,
             )
-        reporter.begin(settings.run_ids, secrets_in(env))
+        reporter.begin(settings.run_ids, secrets)
         for note in settings.notes:
             reporter.note(note)
         batch_id = None
         try:
             verdict, batch_id = asyncio.run(wait_for_verdict(settings, reporter, signals))
         except Exception as error:  # the last line of defence: never green
-            verdict = decide_internal_error(error)
+            verdict = internal_error(error, secrets)
         return _finish(
             verdict,
             reporter,
@@ -180,20 +241,13 @@ def run_wait(
             api_url=settings.api_url,
             print_json=settings.print_json,
             batch_id=batch_id,
-            stdout=stdout,
         )
 
 
-def decide_internal_error(error: BaseException) -> Verdict:
-    verdict = usage_error(f"internal error: {type(error).__name__}: {error}")
-    return Verdict(
-        result=verdict.result,
-        exit_code=ExitCode.API_ERROR,
-        headline=verdict.headline,
-        runs=(),
-        policy=verdict.policy,
-        problem=verdict.problem,
-    )
+def internal_error(error: BaseException, secrets: Sequence[str]) -> Verdict:
+    """A bug of ours: reported as an error (exit 4), never as a pass."""
+    message = redact(f"internal error: {type(error).__name__}: {error}", secrets)
+    return failed_before_waiting(message, ExitCode.API_ERROR, Policy())
 
 
 def main(
@@ -217,4 +271,9 @@ def main(
         return demo_main(args[1:], environ, out, err)
     if command == "wait":
         args = args[1:]
-    return run_wait(args, environ, out, err)
+    try:
+        return run_wait(args, environ, out, err)
+    except Exception as error:  # even writing the reports failed: say so, and never pass
+        message = redact(f"{type(error).__name__}: {error}", secrets_in(environ, args))
+        err.write(f"testerarmy-wait: internal error: {message}\n")
+        return int(ExitCode.API_ERROR)

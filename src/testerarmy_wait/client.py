@@ -6,11 +6,13 @@ mapped onto ``ApiError`` with ``transient`` telling whether trying again can hel
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import json
 import time
 from collections.abc import Mapping
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -60,7 +62,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     if value is None or not value.strip():
         return None
     text = value.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return float(text)
     try:
         when = email.utils.parsedate_to_datetime(text)
@@ -70,6 +72,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
+
+
+def _segment(value: str) -> str:
+    """One path segment: ``/``, ``..`` and the like cannot change which URL is asked."""
+    return quote(value, safe="").replace(".", "%2E")
 
 
 def _hint(status: int) -> str:
@@ -130,6 +137,7 @@ class TesterArmyClient:
             follow_redirects=False,
         )
         self.requests = 0
+        self._timeout_s = request_timeout_s
 
     async def __aenter__(self) -> TesterArmyClient:
         return self
@@ -151,13 +159,22 @@ class TesterArmyClient:
         timeout_s: float | None = None,
     ) -> httpx.Response:
         self.requests += 1
-        extra: dict[str, Any] = {}
-        if timeout_s is not None:
-            extra["timeout"] = httpx.Timeout(max(0.1, timeout_s))
+        # httpx's timeouts bound each read; a server that trickles bytes would never trip
+        # them, so the whole exchange is bounded as well.
+        limit = max(0.1, self._timeout_s if timeout_s is None else timeout_s)
         try:
-            response = await self._http.request(
-                method, path.lstrip("/"), json=json_body, params=params, **extra
-            )
+            async with asyncio.timeout(limit):
+                response = await self._http.request(
+                    method,
+                    path.lstrip("/"),
+                    json=json_body,
+                    params=params,
+                    timeout=httpx.Timeout(limit, connect=min(10.0, limit)),
+                )
+        except TimeoutError as exc:
+            raise ApiError(
+                f"{what}: no complete answer within {limit:g} s", transient=True
+            ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise ApiError(
                 f"{what}: could not connect ({type(exc).__name__})",
@@ -198,16 +215,21 @@ class TesterArmyClient:
 
     async def get_run(self, run_id: str, *, timeout_s: float | None = None) -> Run:
         what = f"GET run {run_id}"
-        response = await self._request("GET", f"v1/runs/{run_id}", what, timeout_s=timeout_s)
+        response = await self._request(
+            "GET", f"v1/runs/{_segment(run_id)}", what, timeout_s=timeout_s
+        )
         if response.status_code != 200:
             raise error_from_response(response, what)
-        return self._parse(response, Run, what)
+        run = self._parse(response, Run, what)
+        if run.id.lower() != run_id.lower():
+            raise ApiError(f"{what}: the answer is about another run", status=200)
+        return run
 
     async def cancel_run(self, run_id: str, *, timeout_s: float | None = None) -> bool:
         """Ask to cancel; True if cancelled now, False if it had already finished (409)."""
         what = f"cancel run {run_id}"
         response = await self._request(
-            "POST", f"v1/runs/{run_id}/cancel", what, timeout_s=timeout_s
+            "POST", f"v1/runs/{_segment(run_id)}/cancel", what, timeout_s=timeout_s
         )
         if response.status_code == 409:
             return False
@@ -230,17 +252,17 @@ class TesterArmyClient:
 
     async def trigger_test(self, test_id: str, body: Mapping[str, Any]) -> TestRunQueued:
         return await self._trigger(
-            f"v1/tests/{test_id}/runs", f"start test {test_id}", body, TestRunQueued
+            f"v1/tests/{_segment(test_id)}/runs", f"start test {test_id}", body, TestRunQueued
         )
 
     async def trigger_group(self, group_id: str, body: Mapping[str, Any]) -> GroupRunQueued:
         return await self._trigger(
-            f"v1/groups/{group_id}/runs", f"start group {group_id}", body, GroupRunQueued
+            f"v1/groups/{_segment(group_id)}/runs", f"start group {group_id}", body, GroupRunQueued
         )
 
     async def trigger_pull_request(self, project_id: str, body: Mapping[str, Any]) -> TestRunQueued:
         return await self._trigger(
-            f"v1/projects/{project_id}/pull-request-runs",
+            f"v1/projects/{_segment(project_id)}/pull-request-runs",
             f"start a pull-request run of project {project_id}",
             body,
             TestRunQueued,
@@ -251,7 +273,7 @@ class TesterArmyClient:
     ) -> WebhookAccepted:
         # The secret is part of the path; the message names only the webhook id.
         return await self._trigger(
-            f"v1/groups/webhook/{webhook_id}/{secret}",
+            f"v1/groups/webhook/{_segment(webhook_id)}/{_segment(secret)}",
             f"call group webhook {webhook_id}",
             body,
             WebhookAccepted,

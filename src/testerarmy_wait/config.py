@@ -216,7 +216,9 @@ def parse_api_url(raw: str, name: str = "api-url") -> str:
     return text.rstrip("/")
 
 
-_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$")
+_DURATION = re.compile(
+    r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$", re.ASCII
+)
 
 
 def parse_duration(raw: str, name: str, *, maximum: float = MAX_TIMEOUT_S) -> float:
@@ -237,6 +239,8 @@ def parse_fail_on(raw: str, name: str = "fail-on") -> frozenset[Result]:
     tokens = [t for t in re.split(r"[\s,]+", raw.strip().upper()) if t]
     if tokens == ["NONE"]:
         return frozenset()
+    if not tokens:
+        _fail(name, "lists no result; name FAILED, SKIPPED or CANCELLED, or write none")
     chosen: set[Result] = set()
     for token in tokens:
         try:
@@ -247,12 +251,18 @@ def parse_fail_on(raw: str, name: str = "fail-on") -> frozenset[Result]:
         if result is Result.PASS:
             _fail(name, "PASS cannot fail the job")
         chosen.add(result)
+    if not chosen & CONFIGURABLE:
+        _fail(
+            name,
+            "ERROR and TIMEOUT always fail; name FAILED, SKIPPED or CANCELLED too, "
+            "or write none to fail on those two only",
+        )
     return frozenset(chosen & CONFIGURABLE)
 
 
 def parse_severity(raw: str, name: str = "min-severity") -> int:
     text = raw.strip()
-    if not text.isdigit() or not 1 <= int(text) <= 5:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 5:
         _fail(name, f"{_shown(text)} is not a severity from 1 (minor) to 5 (critical)")
     return int(text)
 
@@ -269,8 +279,8 @@ def parse_run_url(raw: str, name: str = "run-url") -> str:
 
 def parse_api_key(raw: str, name: str = "api-key") -> str:
     key = raw.strip()
-    if any(c.isspace() or not c.isprintable() for c in key):
-        _fail(name, "contains whitespace or control characters; check the secret's value")
+    if any(c.isspace() or not c.isprintable() or not c.isascii() for c in key):
+        _fail(name, "contains whitespace, control or non-ASCII characters; check the secret")
     return key
 
 
@@ -388,7 +398,7 @@ def _http_url(raw: str, name: str) -> str:
 
 def _positive_int(raw: str, name: str) -> int:
     text = raw.strip()
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         _fail(name, f"{_shown(text)} is not a positive number")
     return int(text)
 
@@ -399,7 +409,7 @@ def parse_webhook_url(raw: str, name: str = "group-webhook-url") -> tuple[str, s
     text = raw.strip()
     parts = urlsplit(text)
     match = _WEBHOOK_PATH.match(f"{parts.scheme}://{parts.netloc}{parts.path}")
-    if parts.scheme not in ("https", "http") or match is None or parts.query:
+    if parts.scheme not in ("https", "http") or match is None or parts.query or parts.fragment:
         _fail(
             name,
             "is not a group webhook URL like https://tester.army/api/v1/groups/"
@@ -437,7 +447,7 @@ def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
     elif env.get("CI_MERGE_REQUEST_IID", "").strip():
         iid = env["CI_MERGE_REQUEST_IID"].strip()
         found = {
-            "number": int(iid) if iid.isdigit() else None,
+            "number": int(iid) if iid.isascii() and iid.isdigit() else None,
             "title": env.get("CI_MERGE_REQUEST_TITLE"),
             "description": env.get("CI_MERGE_REQUEST_DESCRIPTION"),
             "baseBranch": env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),

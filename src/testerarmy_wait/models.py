@@ -47,14 +47,16 @@ class Issue(ApiModel):
     @field_validator("severity", mode="before")
     @classmethod
     def _loose_severity(cls, value: Any) -> Any:
-        # A severity we cannot read is kept as unknown, which the policy treats as blocking.
+        # A severity we cannot read, or outside 1-5, is kept as unknown, which the policy
+        # treats as blocking.
+        number: int | None = None
         if isinstance(value, bool):
-            return None
-        if isinstance(value, int | float) and float(value).is_integer():
-            return int(value)
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value.strip())
-        return None
+            number = None
+        elif isinstance(value, int | float) and float(value).is_integer():
+            number = int(value)
+        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            number = int(value.strip())
+        return number if number is not None and 1 <= number <= 5 else None
 
     @property
     def is_warning(self) -> bool:

@@ -49,8 +49,18 @@ class StopSignals:
         if self.first is not None:
             event.set()
 
+    def detach(self) -> None:
+        """Forget the loop (it is about to close); later signals are only remembered."""
+        self._event = None
+        self._loop = None
+
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         if self.first is None:
             self.first = signal.Signals(signum).name
-        if self._event is not None and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._event.set)
+        loop, event = self._loop, self._event
+        if event is None or loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(event.set)
+        except RuntimeError:  # the loop closed between the check and the call
+            return

@@ -6,7 +6,10 @@ so a retry can never start a run twice.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from testerarmy_wait.client import ApiError, TesterArmyClient
@@ -14,7 +17,7 @@ from testerarmy_wait.config import StartRequest
 from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
 from testerarmy_wait.schedule import retry_delays, retry_wait
 
-Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
 START_ATTEMPTS = 4
 
 
@@ -51,7 +54,10 @@ async def _post(request: StartRequest, client: TesterArmyClient) -> Started:
                 "already under way, or the usage quota); nothing ran"
             )
         cancelled = set(group.cancelled_run_ids)
-        queued_ids = group.queued_run_ids or [r for r in group.run_ids if r not in cancelled]
+        # Every run the batch holds, except those the server cancelled at once.
+        queued_ids = list(
+            dict.fromkeys([r for r in group.run_ids if r not in cancelled] + group.queued_run_ids)
+        )
         rejected = [
             RunOutcome(
                 run_id,
@@ -73,14 +79,74 @@ async def _post(request: StartRequest, client: TesterArmyClient) -> Started:
     return Started([(answer.run_id, trigger_of(request, batch_id))], batch_id=batch_id)
 
 
-async def start_runs(client: TesterArmyClient, request: StartRequest, sleep: Sleep) -> Started:
-    """Start the runs; raise ``ApiError`` or ``StartRefused`` when nothing was started."""
+def _checked(started: Started) -> Started:
+    """Run ids go into URLs and logs: accept only canonical UUIDs from the server."""
+    for run_id in [r for r, _t in started.targets] + [o.run_id for o in started.rejected]:
+        try:
+            canonical = str(uuid.UUID(run_id)) == run_id.lower() and len(run_id) == 36
+        except ValueError:
+            canonical = False
+        if not canonical:
+            raise ApiError("the start request was answered with a run id that is not a UUID")
+    return started
+
+
+class StartStopped(Exception):
+    """The deadline passed, or the job was interrupted, before the runs were started."""
+
+    def __init__(self, message: str, *, interrupted: bool) -> None:
+        super().__init__(message)
+        self.interrupted = interrupted
+
+
+async def _attempts(
+    client: TesterArmyClient, request: StartRequest, deadline: float, clock: Clock
+) -> Started:
     delays: Iterator[float] = retry_delays()
     for attempt in range(1, START_ATTEMPTS + 1):
+        remaining = deadline - clock()
         try:
-            return await _post(request, client)
+            async with asyncio.timeout(max(0.0, remaining)):
+                return _checked(await _post(request, client))
+        except TimeoutError:
+            raise StartStopped(
+                "the deadline passed before the start request was answered", interrupted=False
+            ) from None
         except ApiError as error:
             if attempt == START_ATTEMPTS or not error.safe_to_repeat_post:
                 raise
-            await sleep(min(retry_wait(next(delays), error.retry_after_s), 60.0))
+            delay = min(retry_wait(next(delays), error.retry_after_s), 60.0)
+            if clock() + delay >= deadline:
+                raise StartStopped(
+                    f"the deadline passed while the start request was refused ({error})",
+                    interrupted=False,
+                ) from error
+            await asyncio.sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def start_runs(
+    client: TesterArmyClient,
+    request: StartRequest,
+    *,
+    deadline: float,
+    stop: asyncio.Event,
+    clock: Clock = time.monotonic,
+) -> Started:
+    """Start the runs, within the deadline and unless the job is interrupted.
+
+    Raises ``ApiError`` or ``StartRefused`` when nothing was started, ``StartStopped``
+    when time ran out or a signal came first."""
+    attempts = asyncio.create_task(_attempts(client, request, deadline, clock))
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({attempts, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if not attempts.done():
+        attempts.cancel()
+        await asyncio.gather(attempts, return_exceptions=True)
+        raise StartStopped(
+            "the job was interrupted while the runs were being started", interrupted=True
+        )
+    return attempts.result()

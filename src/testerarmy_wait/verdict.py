@@ -357,13 +357,20 @@ def usage_error(message: str, policy: Policy | None = None) -> Verdict:
 
 
 def failed_before_waiting(
-    message: str, exit_code: ExitCode, policy: Policy, *, requests: int = 0
+    message: str,
+    exit_code: ExitCode,
+    policy: Policy,
+    *,
+    requests: int = 0,
+    result: Result = Result.ERROR,
+    interrupted_by: str | None = None,
 ) -> Verdict:
-    """The verdict when starting the runs failed (the trigger was refused)."""
+    """The verdict when no run could be started (refused, out of time, interrupted)."""
     return Verdict(
-        result=Result.ERROR,
+        result=result,
         exit_code=exit_code,
-        headline=f"ERROR: {message}",
+        headline=f"{result.value}: {message}",
+        interrupted_by=interrupted_by,
         runs=(),
         policy=policy,
         requests=requests,

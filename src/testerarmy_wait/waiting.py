@@ -93,13 +93,14 @@ class Waiter:
         remaining = self._opt.deadline - self._opt.clock()
         return min(self._opt.request_timeout_s, max(1.0, remaining))
 
+    def _grace_left(self, watch: _Watch) -> float:
+        """How much longer a 404 may mean "not visible yet" for a run we just started."""
+        if watch.trigger is None or watch.run is not None:
+            return 0.0
+        return watch.began + self._opt.not_found_grace_s - self._opt.clock()
+
     def _tolerated_404(self, watch: _Watch, error: ApiError) -> bool:
-        return (
-            error.status == 404
-            and watch.trigger is not None
-            and watch.run is None
-            and self._opt.clock() - watch.began < self._opt.not_found_grace_s
-        )
+        return error.status == 404 and self._grace_left(watch) > 0
 
     async def watch(self, watch: _Watch) -> RunOutcome:
         opt = self._opt
@@ -120,6 +121,8 @@ class Waiter:
                     self._report(watch, problem)
                     return watch.outcome(StopReason.API_ERROR, problem)
                 delay = retry_wait(next(retries), error.retry_after_s)
+                if error.status == 404:  # ask once more right at the end of the grace period
+                    delay = min(delay, max(0.0, self._grace_left(watch)))
                 self._report(watch, f"{error.message}; retrying in {delay:.1f} s")
             else:
                 errors = 0
@@ -142,6 +145,8 @@ class Waiter:
                 timeout_s=min(LAST_LOOK_TIMEOUT_S, self._opt.request_timeout_s),
             )
         except ApiError as error:
+            if not error.transient and not self._tolerated_404(watch, error):
+                return watch.outcome(StopReason.API_ERROR, error.message)
             status = watch.run.status if watch.run is not None else "unknown"
             return watch.outcome(
                 StopReason.TIMEOUT,

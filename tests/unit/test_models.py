@@ -150,7 +150,7 @@ def test_unknown_fields_and_values_are_tolerated() -> None:
     )
     assert run.platform == "tv"
     assert run.test_output is not None
-    assert run.test_output.issues[0].severity == 9
+    assert run.test_output.issues[0].severity is None  # out of range: unknown, so blocking
     assert run.test_output.steps[0].error_code == "NEW_CODE"
 
 
@@ -178,7 +178,23 @@ def test_output_variants() -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "parsed"), [(3, 3), (3.0, 3), ("4", 4), ("high", None), (True, None), (None, None)]
+    ("raw", "parsed"),
+    [
+        (3, 3),
+        (3.0, 3),
+        ("4", 4),
+        (1, 1),
+        (5, 5),
+        ("high", None),
+        (True, None),
+        (None, None),
+        (0, None),
+        (-2, None),
+        (6, None),
+        (9, None),
+        ("²", None),
+        (2.5, None),
+    ],
 )
 def test_issue_severity_is_read_loosely(raw: Any, parsed: int | None) -> None:
     out = TestOutput.model_validate({"issues": [{"name": "n", "severity": raw}]})

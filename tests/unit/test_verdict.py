@@ -85,6 +85,13 @@ def test_issue_with_unknown_severity_or_type_blocks() -> None:
     assert verdict.blocking_issue_count == 2
 
 
+@pytest.mark.parametrize("severity", [0, -2, 6, 99])
+def test_out_of_range_severity_blocks_instead_of_passing(severity: int) -> None:
+    out = agent_output("FAILED", [issue(severity)])
+    verdict = decide([finished(run(output=out))], Policy(min_severity=5))
+    assert (verdict.result, verdict.exit_code) == (Result.FAILED, ExitCode.POLICY_FAILURE)
+
+
 def test_agent_FAILED_without_issues_is_FAILED() -> None:
     verdict = decide([finished(run(output=agent_output("FAILED")))], Policy())
     assert verdict.result is Result.FAILED

@@ -36,6 +36,15 @@ def escape_property(value: str) -> str:
     return escape_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
+LEGACY_COMMAND = "##["
+
+
+def neutralize_legacy_commands(line: str) -> str:
+    """The runner also reads the old ``##[command]`` form anywhere in a line; a word
+    joiner between the two ``#`` keeps the text readable and inert."""
+    return line.replace(LEGACY_COMMAND, "#\u2060#[")
+
+
 class WorkflowCommands:
     """Prints workflow commands to ``stream`` (normally stdout)."""
 
@@ -74,7 +83,7 @@ class WorkflowCommands:
     def plain(self, text: str) -> None:
         """A line of our own text: one line, no control characters, and never a command
         (the runner trims leading whitespace, so a visible mark goes in front of ``::``)."""
-        line = terminal_text(text)
+        line = neutralize_legacy_commands(terminal_text(text))
         self._line(f"| {line}" if line.lstrip().startswith("::") else line)
 
     def start_group(self, title: str) -> None:
@@ -107,6 +116,12 @@ class WorkflowCommands:
             yield
         finally:
             self.end_stop_commands(token)
+
+    def raw_block(self, text: str) -> None:
+        """Machine-readable text (JSON) printed as is, with commands off around it."""
+        with self.stop_commands():
+            self.stream.write(text if text.endswith("\n") else text + "\n")
+            self.stream.flush()
 
     def untrusted(self, text: str) -> None:
         """Print text that may contain server content; only call inside ``stop_commands``."""

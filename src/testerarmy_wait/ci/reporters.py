@@ -32,6 +32,10 @@ class Reporter(Protocol):
 
     def note(self, message: str) -> None: ...
 
+    def results(self, text: str) -> None:
+        """Print the machine-readable results (``--json``) on stdout."""
+        ...
+
     def finish(
         self,
         verdict: Verdict,
@@ -103,6 +107,9 @@ class GitHubReporter:
     def progress(self, event: Progress) -> None:
         self._open_poll_log()
         self.cmds.untrusted(_progress_line(event))
+
+    def results(self, text: str) -> None:
+        self.cmds.raw_block(text)
 
     def note(self, message: str) -> None:
         if self._poll_token is not None:
@@ -182,6 +189,10 @@ class GitLabReporter:
     def note(self, message: str) -> None:
         self._line(message)
 
+    def results(self, text: str) -> None:
+        self.stream.write(text if text.endswith("\n") else text + "\n")
+        self.stream.flush()
+
     def finish(
         self,
         verdict: Verdict,
@@ -210,10 +221,17 @@ class TerminalReporter:
     """A terminal or ``docker logs``: everything human goes to ``stream`` (stderr, so that
     ``--json`` output on stdout stays clean); a live status line only on a TTY."""
 
-    def __init__(self, stream: TextIO, *, is_tty: bool, color: bool) -> None:
+    def __init__(
+        self, stream: TextIO, *, is_tty: bool, color: bool, results_stream: TextIO | None = None
+    ) -> None:
         self.stream = stream
+        self.results_stream = results_stream or stream
         self.color = color
         self.status = StatusLine(stream, is_tty=is_tty)
+
+    def results(self, text: str) -> None:
+        self.results_stream.write(text if text.endswith("\n") else text + "\n")
+        self.results_stream.flush()
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
         self.status.write(_waiting_line(run_ids))
@@ -256,7 +274,7 @@ def select_reporter(env: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> R
         return GitLabReporter(env, stdout)
     tty = _isatty(stderr)
     color = tty and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
-    return TerminalReporter(stderr, is_tty=tty, color=color)
+    return TerminalReporter(stderr, is_tty=tty, color=color, results_stream=stdout)
 
 
 __all__ = [
