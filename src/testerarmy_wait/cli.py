@@ -46,7 +46,7 @@ from testerarmy_wait.waiting import Waiter, WaitOptions, cancel_runs
 
 
 def _not_started(
-    error: Exception, settings: Settings, signals: StopSignals, requests: int
+    error: Exception, settings: Settings, signals: StopSignals, requests: int, elapsed_s: float
 ) -> Verdict:
     """The verdict when the runs could not be started."""
     if isinstance(error, StartStopped) and error.interrupted:
@@ -57,6 +57,7 @@ def _not_started(
             code,
             settings.policy,
             requests=requests,
+            elapsed_s=elapsed_s,
             result=Result.CANCELLED,
             interrupted_by=signal_name,
         )
@@ -66,9 +67,12 @@ def _not_started(
             ExitCode.TIMEOUT,
             settings.policy,
             requests=requests,
+            elapsed_s=elapsed_s,
             result=Result.TIMEOUT,
         )
-    return failed_before_waiting(str(error), ExitCode.API_ERROR, settings.policy, requests=requests)
+    return failed_before_waiting(
+        str(error), ExitCode.API_ERROR, settings.policy, requests=requests, elapsed_s=elapsed_s
+    )
 
 
 async def wait_for_verdict(
@@ -105,7 +109,8 @@ async def _wait(
             try:
                 started = await start_runs(client, settings.start, deadline=deadline, stop=stop)
             except (ApiError, StartRefused, StartStopped) as error:
-                return _not_started(error, settings, signals, client.requests), None
+                elapsed = time.monotonic() - began
+                return _not_started(error, settings, signals, client.requests, elapsed), None
             for run_id, trigger in started.targets:
                 if trigger is not None:
                     reporter.note(f"started run {run_id} ({trigger.kind} {trigger.target})")
@@ -168,7 +173,7 @@ def _finish(
     )
     reporter.finish(verdict, paths, outputs, run_url=run_url, api_url=api_url)
     if print_json:
-        reporter.results(render_json(verdict, run_url=run_url))
+        reporter.results(render_json(verdict, run_url=run_url, ascii_only=True))
     return int(verdict.exit_code)
 
 

@@ -364,6 +364,7 @@ def failed_before_waiting(
     requests: int = 0,
     result: Result = Result.ERROR,
     interrupted_by: str | None = None,
+    elapsed_s: float = 0.0,
 ) -> Verdict:
     """The verdict when no run could be started (refused, out of time, interrupted)."""
     return Verdict(
@@ -374,5 +375,6 @@ def failed_before_waiting(
         runs=(),
         policy=policy,
         requests=requests,
+        elapsed_s=elapsed_s,
         problem=message,
     )

@@ -59,6 +59,10 @@ def parse_output_file(text: str) -> dict[str, str]:
 _COMMAND_RE = re.compile(r"::([A-Za-z-]+)(?: ([^:]*))?::(.*)")
 
 
+# ``##[name key=value;...]data``: the runner's older syntax, recognised anywhere in a line.
+_LEGACY_RE = re.compile(r"##\[(\S+?)(?: ([^\]]*))?\](.*)")
+
+
 @dataclass
 class Command:
     name: str
@@ -80,7 +84,10 @@ def commands_processed(log: str) -> tuple[list[Command], list[str]]:
             continue
         match = _COMMAND_RE.fullmatch(line)
         if match is None:
-            if line:
+            legacy = _LEGACY_RE.search(line)
+            if legacy is not None:  # the old form counts anywhere in the line
+                processed.append(Command(legacy[1], legacy[2] or "", legacy[3]))
+            elif line:
                 plain.append(line)
             continue
         command = Command(match[1], match[2] or "", match[3])

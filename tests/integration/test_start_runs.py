@@ -36,7 +36,8 @@ def test_test_id_starts_a_run_with_its_parameters_and_waits(sandbox: Any, tmp_pa
     [post] = posts(sandbox, f"/tests/{test.test_id}/runs")
     assert post.request_json == {"mode": "deep", "platform": "web"}
     assert job.outputs["runId"] == post.json()["runId"]
-    assert "started by this step" in job.summary_text.lower() or "started" in job.summary_text
+    assert f"Started by this step: test {test.test_id}" in job.summary_text
+    assert "with mode=deep, platform=web (1 run)" in job.summary_text
 
 
 def test_group_id_waits_for_every_queued_run_and_reports_server_cancelled_ones(

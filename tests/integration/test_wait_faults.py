@@ -60,6 +60,7 @@ def test_retry_after_is_never_waited_past_the_deadline(sandbox: Any, tmp_path: P
     sandbox.faults.add(path=run_path(run_id), fault=Fault.rate_limited(retry_after=3600))
     job = run_job(tmp_path, env_for(sandbox, [run_id], INPUT_TIMEOUT="0.5"))
     assert (job.code, job.outputs["result"]) == (3, "TIMEOUT")
+    assert job.report["elapsedMs"] < 10_000  # not the hour the server asked for
 
 
 def test_slow_answer_beyond_request_timeout_is_retried(sandbox: Any, tmp_path: Path) -> None:
@@ -67,6 +68,7 @@ def test_slow_answer_beyond_request_timeout_is_retried(sandbox: Any, tmp_path: P
     sandbox.faults.add(path=run_path(run_id), nth=[1], fault=Fault.slow(2.0))
     job = run_job(tmp_path, env_for(sandbox, [run_id], **{"INPUT_REQUEST-TIMEOUT": "0.3"}))
     assert (job.code, job.outputs["result"]) == (0, "PASS")
+    assert job.report["requests"] >= 2  # the slow one was abandoned and asked again
 
 
 def test_unknown_status_is_treated_as_running(sandbox: Any, tmp_path: Path) -> None:
@@ -105,6 +107,7 @@ def test_unknown_run_is_404_error_not_a_pass(sandbox: Any, tmp_path: Path) -> No
     missing = "3f2a9c1e-0000-4000-8000-00000000dead"
     job = run_job(tmp_path, env_for(sandbox, [missing]))
     assert (job.code, job.outputs["result"]) == (4, "ERROR")
+    assert job.report["requests"] == 1  # a handed run that is not found is not retried
     assert "not found" in job.summary_text
 
 

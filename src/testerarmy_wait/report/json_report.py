@@ -120,7 +120,16 @@ def build_report(verdict: Verdict, *, run_url: str | None = None) -> dict[str, A
     }
 
 
-def render_json(verdict: Verdict, *, run_url: str | None = None, indent: int | None = 2) -> str:
-    """The results object as JSON text (UTF-8 safe, no trailing newline)."""
-    text = json.dumps(build_report(verdict, run_url=run_url), ensure_ascii=False, indent=indent)
+def render_json(
+    verdict: Verdict,
+    *,
+    run_url: str | None = None,
+    indent: int | None = 2,
+    ascii_only: bool = False,
+) -> str:
+    """The results object as JSON text (UTF-8 safe, no trailing newline). ``ascii_only``
+    escapes every non-ASCII character too, for printing to a terminal or a log, where
+    C1 control characters would otherwise pass through."""
+    report = build_report(verdict, run_url=run_url)
+    text = json.dumps(report, ensure_ascii=ascii_only, indent=indent)
     return _SURROGATE_RE.sub("\ufffd", text)

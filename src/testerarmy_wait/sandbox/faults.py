@@ -74,6 +74,7 @@ class Fault:
     fields: Mapping[str, Any] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
     short_read: bool = False
+    overwrites: bool = False  # extra_fields that replace documented fields
 
     @classmethod
     def status(
@@ -138,9 +139,17 @@ class Fault:
         return cls(kind="unknown_status", value=value)
 
     @classmethod
-    def extra_fields(cls, fields: Mapping[str, Any] | None = None) -> Fault:
-        """Add unknown fields to the run, to its output and to each issue and step."""
-        return cls(kind="extra_fields", fields=dict(fields or DEFAULT_EXTRA_FIELDS))
+    def extra_fields(
+        cls, fields: Mapping[str, Any] | None = None, *, breaks_contract: bool = False
+    ) -> Fault:
+        """Add unknown fields to the run, to its output and to each issue and step.
+        Fields may also overwrite documented ones (a forged ``runId``, say): then pass
+        ``breaks_contract=True`` so the conformance check knows it is deliberate."""
+        return cls(
+            kind="extra_fields",
+            fields=dict(fields or DEFAULT_EXTRA_FIELDS),
+            overwrites=breaks_contract,
+        )
 
     @classmethod
     def missing_fields(cls, *paths: str) -> Fault:
@@ -154,7 +163,7 @@ class Fault:
         """True when the answer deliberately departs from the API description."""
         if self.kind == "slow":
             return self.then is not None and self.then.breaks_contract
-        return self.kind in ("html", "drop", "truncated", "unknown_status")
+        return self.overwrites or self.kind in ("html", "drop", "truncated", "unknown_status")
 
 
 @dataclass
