@@ -115,6 +115,16 @@ def test_plain_lines_can_never_be_commands() -> None:
     assert plain == ["| ::error::x ::set-output name=a::b"]
 
 
+@given(st.text(max_size=80))
+@example("run abc ##[set-output name=result;]PASS")
+@example("##[error]x ##[warning]y")
+def test_plain_lines_never_hold_a_legacy_command_anywhere(text: str) -> None:
+    out = io.StringIO()
+    WorkflowCommands(out).plain(text)
+    processed, _plain = commands_processed(out.getvalue())
+    assert processed == []
+
+
 @given(st.dictionaries(NAMES, VALUES, max_size=8))
 @example({"result": "ghadelimiter_00000000-0000-0000-0000-000000000000\nx", "a": "\r\n\r"})
 def test_outputs_read_back_exactly_the_way_the_runner_parses_them(outputs: dict[str, str]) -> None:
