@@ -495,41 +495,24 @@ def _start_request(way: str, flags: argparse.Namespace, env: Mapping[str, str]) 
                 projectEnvironmentId=opt("environment-id", _uuid),
             ),
         )
+    # A group started directly or through its webhook takes the same parameters, except
+    # the pull request number, which only the direct request documents.
+    group_body = body_of(
+        platform=platform,
+        deviceModel=device,
+        targetUrl=opt("target-url", _http_url),
+        environment=opt("environment", _choice("production", "staging", "preview", "custom")),
+        commitSha=opt("commit-sha", _text),
+    )
     if way == "group-id":
-        return StartRequest(
-            "group",
-            opt("group-id", _uuid),
-            body_of(
-                platform=platform,
-                deviceModel=device,
-                targetUrl=opt("target-url", _http_url),
-                environment=opt(
-                    "environment", _choice("production", "staging", "preview", "custom")
-                ),
-                commitSha=opt("commit-sha", _text),
-                prNumber=opt("pr-number", _positive_int),
-            ),
-        )
+        pr_number = opt("pr-number", _positive_int)
+        body = group_body if pr_number is None else {**group_body, "prNumber": pr_number}
+        return StartRequest("group", opt("group-id", _uuid), body)
     if way == "group-webhook-url":
         base, webhook_id, secret = parse_webhook_url(
             _raw_value(SETTINGS_BY_NAME[way], flags, env) or ""
         )
-        request = StartRequest(
-            "webhook",
-            webhook_id,
-            body_of(
-                platform=platform,
-                deviceModel=device,
-                targetUrl=opt("target-url", _http_url),
-                environment=opt(
-                    "environment", _choice("production", "staging", "preview", "custom")
-                ),
-                commitSha=opt("commit-sha", _text),
-            ),
-            secret=secret,
-            api_base=base,
-        )
-        return request
+        return StartRequest("webhook", webhook_id, group_body, secret=secret, api_base=base)
     project = opt("project-id", _text)
     target_url = opt("target-url", _http_url)
     if target_url is None:
