@@ -7,9 +7,11 @@ import json
 import re
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.container.engine import ROOT, ActionRun, GitHubStep, RunAction, docker
@@ -214,3 +216,41 @@ def test_docker_run_with_flags_and_env_outside_ci_exits_0(sandbox: Any, image: s
     start = completed.stdout.index("{")
     results, _ = json.JSONDecoder().raw_decode(completed.stdout[start:])
     assert results["result"] == "PASS"
+
+
+def test_the_sandbox_runs_inside_the_image_and_stops_cleanly(image: str) -> None:
+    name = f"testerarmy-sandbox-{uuid.uuid4().hex[:12]}"
+    started = docker(
+        "run",
+        "--detach",
+        "--name",
+        name,
+        "--network",
+        "host",
+        image,
+        "sandbox",
+        "--port",
+        "0",
+        "--scenario",
+        "passes",
+    )
+    assert started.returncode == 0, started.stderr
+    try:
+        lines: dict[str, str] = {}
+        for _ in range(200):
+            log = docker("logs", name).stdout
+            lines = {line.split(" ", 1)[0]: line for line in log.splitlines() if line}
+            if {"Sandbox", "API", "Run"} <= set(lines):
+                break
+            time.sleep(0.05)
+        url = lines["Sandbox"].removeprefix("Sandbox API: ")
+        key = lines["API"].removeprefix("API key: ")
+        run_id = lines["Run"].split()[1]
+        answer = httpx.get(f"{url}/v1/runs/{run_id}", headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 200
+        assert answer.json()["id"] == run_id
+        docker("stop", "--time", "10", name, timeout=30)
+        waited = docker("wait", name)
+        assert waited.stdout.strip() == "0"
+    finally:
+        docker("rm", "--force", name)
