@@ -4,6 +4,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import xmlschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,9 +21,11 @@ from tests.report.factories import (
     timeout_verdict,
     verdict_of,
 )
-from tests.report.xsd_check import Schema, SchemaError
 
-SCHEMA = Schema(Path(__file__).with_name("junit.xsd"))
+# Our schema of JUnit XML as Jenkins, GitLab and the GitHub test-report actions read it,
+# checked by a full XSD 1.0 validator.
+SCHEMA = xmlschema.XMLSchema(Path(__file__).with_name("junit.xsd"))
+SchemaError = xmlschema.XMLSchemaValidationError
 
 
 def parse(xml: str) -> ET.Element:
@@ -65,7 +68,7 @@ def test_junit_is_valid_against_the_schema_and_counts_match(verdict: Verdict) ->
     assert_counts_match(root)
 
 
-def test_schema_checker_rejects_what_the_schema_forbids() -> None:
+def test_the_schema_rejects_what_junit_consumers_reject() -> None:
     with pytest.raises(SchemaError, match="classname"):
         SCHEMA.validate(
             ET.fromstring(
@@ -73,14 +76,14 @@ def test_schema_checker_rejects_what_the_schema_forbids() -> None:
                 "</testsuite></testsuites>"
             )
         )
-    with pytest.raises(SchemaError, match="unexpected element"):
+    with pytest.raises(SchemaError, match="Unexpected child"):
         SCHEMA.validate(
             ET.fromstring(
                 '<testsuites><testsuite name="a" tests="1"><testcase name="x" classname="c">'
                 "<failure/><error/></testcase></testsuite></testsuites>"
             )
         )
-    with pytest.raises(SchemaError, match="decimal"):
+    with pytest.raises(SchemaError, match="decimal|soon"):
         SCHEMA.validate(ET.fromstring('<testsuites time="soon"/>'))
 
 
