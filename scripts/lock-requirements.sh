@@ -17,10 +17,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$python" -m venv "$work/venv"
-# A clean pip configuration: resolve against PyPI only, whatever this machine's pip.conf says.
-export PIP_CONFIG_FILE=/dev/null
-unset PIP_FIND_LINKS PIP_EXTRA_INDEX_URL PIP_INDEX_URL PIP_CONSTRAINT
-"$work/venv/bin/pip" install -q --index-url https://pypi.org/simple "pip-tools>=7.4"
+# Resolve against the package index pip is configured for, without local constraints or
+# extra file locations; the lock records no index URL, only names, versions and hashes.
+unset PIP_FIND_LINKS PIP_CONSTRAINT
+"$work/venv/bin/pip" install -q "pip-tools>=7.4"
 
 "$work/venv/bin/python" - "$root/pyproject.toml" >"$work/requirements.in" <<'EOF'
 import sys
@@ -38,7 +38,6 @@ cp "$root/requirements.lock" "$work/requirements.lock" 2>/dev/null || true
     CUSTOM_COMPILE_COMMAND="scripts/lock-requirements.sh" "$work/venv/bin/pip-compile" \
         --quiet --generate-hashes --allow-unsafe --strip-extras \
         --no-emit-index-url --no-emit-find-links --no-emit-trusted-host \
-        --index-url https://pypi.org/simple \
         --output-file requirements.lock "$@" requirements.in
 )
 sed -i 's|    # via -r requirements.in|    # via pyproject.toml|' "$work/requirements.lock"
