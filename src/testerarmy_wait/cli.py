@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
 
 from testerarmy_wait.ci.reporters import Reporter, select_reporter
 from testerarmy_wait.client import ApiError, TesterArmyClient
 from testerarmy_wait.config import (
-    SETTINGS_BY_NAME,
     Settings,
     UsageError,
     default_report_dir,
@@ -28,6 +25,7 @@ from testerarmy_wait.config import (
     workspace_from_env,
 )
 from testerarmy_wait.outcome import StopReason
+from testerarmy_wait.redaction import redact, secrets_in
 from testerarmy_wait.report.files import write_reports
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.outputs import step_outputs
@@ -175,35 +173,6 @@ def _finish(
     if print_json:
         reporter.results(render_json(verdict, run_url=run_url, ascii_only=True))
     return int(verdict.exit_code)
-
-
-SECRET_SETTINGS = ("api-key", "group-webhook-url")
-KEY_LIKE = re.compile(r"sk_[A-Za-z0-9_\-]+")
-
-
-def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
-    """Every secret value given to the program, to be masked before anything is logged:
-    the key, the webhook URL and its secret part, and anything key-like on argv."""
-    found: list[str] = []
-    for name in SECRET_SETTINGS:
-        setting = SETTINGS_BY_NAME[name]
-        for var in (setting.input_var, setting.env_var):
-            value = env.get(var, "").strip()
-            if value:
-                found.append(value)
-                if name == "group-webhook-url":
-                    path = urlsplit(value).path.rstrip("/")
-                    found.append(path.rsplit("/", 1)[-1])
-    for arg in argv:
-        found.extend(KEY_LIKE.findall(arg))
-    return [s for s in dict.fromkeys(found) if s]
-
-
-def redact(text: str, secrets: Sequence[str]) -> str:
-    """A message that may quote user input, with every secret taken out."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return KEY_LIKE.sub("sk_***", text)
 
 
 def run_wait(
