@@ -1,7 +1,8 @@
 """The command line: settings -> wait -> verdict -> reports -> the CI platform.
 
-``main`` returns the exit code. Every path, failures included, ends in ``_finish``,
-which writes the reports, the step outputs and the summary before the code is returned.
+``main`` returns the exit code. Every wait, failures included, ends in ``_finish``,
+which writes the reports, the step outputs and the summary before the code is returned;
+only when that itself fails does ``main`` print one line to stderr and exit 4.
 """
 
 from __future__ import annotations
@@ -38,38 +39,32 @@ from testerarmy_wait.verdict import (
     Verdict,
     decide,
     failed_before_waiting,
+    interrupted_exit_code,
     usage_error,
 )
 from testerarmy_wait.waiting import Waiter, WaitOptions, cancel_runs
 
 
 def _not_started(
-    error: Exception, settings: Settings, signals: StopSignals, requests: int, elapsed_s: float
+    error: Exception, policy: Policy, signals: StopSignals, requests: int, elapsed_s: float
 ) -> Verdict:
     """The verdict when the runs could not be started."""
+    interrupted_by = None
     if isinstance(error, StartStopped) and error.interrupted:
-        signal_name = signals.first or "SIGINT"
-        code = ExitCode.SIGTERM if signal_name == "SIGTERM" else ExitCode.SIGINT
-        return failed_before_waiting(
-            str(error),
-            code,
-            settings.policy,
-            requests=requests,
-            elapsed_s=elapsed_s,
-            result=Result.CANCELLED,
-            interrupted_by=signal_name,
-        )
-    if isinstance(error, StartStopped):
-        return failed_before_waiting(
-            str(error),
-            ExitCode.TIMEOUT,
-            settings.policy,
-            requests=requests,
-            elapsed_s=elapsed_s,
-            result=Result.TIMEOUT,
-        )
+        interrupted_by = signals.first or "SIGINT"
+        code, result = interrupted_exit_code(interrupted_by), Result.CANCELLED
+    elif isinstance(error, StartStopped):
+        code, result = ExitCode.TIMEOUT, Result.TIMEOUT
+    else:
+        code, result = ExitCode.API_ERROR, Result.ERROR
     return failed_before_waiting(
-        str(error), ExitCode.API_ERROR, settings.policy, requests=requests, elapsed_s=elapsed_s
+        str(error),
+        code,
+        policy,
+        requests=requests,
+        elapsed_s=elapsed_s,
+        result=result,
+        interrupted_by=interrupted_by,
     )
 
 
@@ -108,7 +103,7 @@ async def _wait(
                 started = await start_runs(client, settings.start, deadline=deadline, stop=stop)
             except (ApiError, StartRefused, StartStopped) as error:
                 elapsed = time.monotonic() - began
-                return _not_started(error, settings, signals, client.requests, elapsed), None
+                return _not_started(error, settings.policy, signals, client.requests, elapsed), None
             for run_id, trigger in started.targets:
                 if trigger is not None:
                     reporter.note(f"started run {run_id} ({trigger.kind} {trigger.target})")

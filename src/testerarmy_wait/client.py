@@ -22,7 +22,6 @@ from testerarmy_wait.models import (
     ApiErrorBody,
     GroupRunQueued,
     Run,
-    RunList,
     TestRunQueued,
     WebhookAccepted,
 )
@@ -157,7 +156,6 @@ class TesterArmyClient:
         what: str,
         *,
         json_body: Mapping[str, Any] | None = None,
-        params: Mapping[str, str] | None = None,
         timeout_s: float | None = None,
     ) -> httpx.Response:
         self.requests += 1
@@ -170,7 +168,6 @@ class TesterArmyClient:
                     method,
                     path.lstrip("/"),
                     json=json_body,
-                    params=params,
                     timeout=httpx.Timeout(limit, connect=min(10.0, limit)),
                 )
         except TimeoutError as exc:
@@ -238,13 +235,6 @@ class TesterArmyClient:
         if response.status_code != 200:
             raise error_from_response(response, what)
         return True
-
-    async def list_runs(self, **filters: str) -> RunList:
-        what = "list runs"
-        response = await self._request("GET", "v1/runs", what, params=filters)
-        if response.status_code != 200:
-            raise error_from_response(response, what)
-        return self._parse(response, RunList, what)
 
     async def _trigger(self, path: str, what: str, body: Mapping[str, Any], model: type[M]) -> M:
         response = await self._request("POST", path, what, json_body=body)

@@ -204,6 +204,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _is_http_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("https", "http") and bool(parts.hostname)
+
+
 def parse_api_url(raw: str, name: str = "api-url") -> str:
     text = raw.strip()
     parts = urlsplit(text)
@@ -271,8 +276,7 @@ def parse_run_url(raw: str, name: str = "run-url") -> str:
     text = raw.strip()
     if "{id}" not in text:
         _fail(name, "must contain {id}, where the run id goes")
-    parts = urlsplit(text.replace("{id}", "x"))
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    if not _is_http_url(text.replace("{id}", "x")):
         _fail(name, f"{_shown(text)} is not an http(s) URL template")
     return text
 
@@ -377,6 +381,13 @@ def _choice(*allowed: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _duration_up_to(maximum: float) -> Callable[[str, str], float]:
+    def parse(raw: str, name: str) -> float:
+        return parse_duration(raw, name, maximum=maximum)
+
+    return parse
+
+
 def _uuid(raw: str, name: str) -> str:
     ids = parse_run_ids(raw, name)
     if len(ids) != 1:
@@ -390,8 +401,7 @@ def _text(raw: str, _name: str) -> str:
 
 def _http_url(raw: str, name: str) -> str:
     text = raw.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
+    if not _is_http_url(text):
         _fail(name, f"{_shown(text)} is not an http(s) URL")
     return text
 
@@ -465,7 +475,7 @@ _PR_FIELDS = (
     ("head-branch", "headBranch", _text),
     ("commit-sha", "commitSha", _text),
 )
-_PR_REQUIRED = ("pr-number", "pr-title", "commit-sha")
+_PR_REQUIRED = {"pr-number": "number", "pr-title": "title", "commit-sha": "commitSha"}
 _PR_LIMITS = {
     "title": 500,
     "description": 5000,
@@ -522,8 +532,7 @@ def _start_request(way: str, flags: argparse.Namespace, env: Mapping[str, str]) 
         explicit = opt(name, parse)
         if explicit is not None:
             pull_request[key] = explicit
-    for name in _PR_REQUIRED:
-        key = next(k for n, k, _p in _PR_FIELDS if n == name)
+    for name, key in _PR_REQUIRED.items():
         if key not in pull_request:
             _fail(
                 name,
@@ -576,18 +585,10 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
         api_url=api_url or DEFAULT_API_URL,
         timeout_s=_get("timeout", flags, env, parse_duration, DEFAULT_TIMEOUT_S),
         poll_interval_s=_get(
-            "poll-interval",
-            flags,
-            env,
-            lambda raw, name: parse_duration(raw, name, maximum=3600),
-            DEFAULT_POLL_INTERVAL_S,
+            "poll-interval", flags, env, _duration_up_to(3600), DEFAULT_POLL_INTERVAL_S
         ),
         request_timeout_s=_get(
-            "request-timeout",
-            flags,
-            env,
-            lambda raw, name: parse_duration(raw, name, maximum=600),
-            DEFAULT_REQUEST_TIMEOUT_S,
+            "request-timeout", flags, env, _duration_up_to(600), DEFAULT_REQUEST_TIMEOUT_S
         ),
         policy=Policy(
             fail_on=_get("fail-on", flags, env, parse_fail_on, Policy().fail_on),

@@ -181,11 +181,6 @@ class Run(ApiModel):
         return self.output if isinstance(self.output, TestOutput) else None
 
 
-class RunList(ApiModel):
-    runs: list[Run] = Field(default_factory=list)
-    next_cursor: str | None = Field(default=None, alias="nextCursor")
-
-
 class TestRunQueued(ApiModel):
     """``202`` answer of ``POST /v1/tests/{testId}/runs`` and of pull-request runs."""
 

@@ -180,6 +180,11 @@ class Verdict:
         return tuple(sorted(self.runs, key=_run_rank))
 
 
+def interrupted_exit_code(signal_name: str) -> ExitCode:
+    """The exit code of a wait stopped by ``SIGTERM`` or (anything else) ``SIGINT``."""
+    return ExitCode.SIGTERM if signal_name == "SIGTERM" else ExitCode.SIGINT
+
+
 def _run_rank(run: RunVerdict) -> tuple[int, int, int]:
     return (
         EXIT_PRECEDENCE.index(run.exit_code),
@@ -326,11 +331,11 @@ def decide(
     result = min((r.result for r in runs), key=RESULT_PRECEDENCE.index)
     exit_code = min((r.exit_code for r in runs), key=EXIT_PRECEDENCE.index)
     if interrupted_by is not None:
-        exit_code = ExitCode.SIGTERM if interrupted_by == "SIGTERM" else ExitCode.SIGINT
+        exit_code = interrupted_exit_code(interrupted_by)
         result = min((result, Result.CANCELLED), key=RESULT_PRECEDENCE.index)
-    headline = _headline(result, runs)
-    if interrupted_by is not None:
         headline = f"{result.value}: interrupted by {interrupted_by} while waiting"
+    else:
+        headline = _headline(result, runs)
     return Verdict(
         result=result,
         exit_code=exit_code,
@@ -346,14 +351,7 @@ def decide(
 
 def usage_error(message: str, policy: Policy | None = None) -> Verdict:
     """The verdict of an invocation that could not start: nothing was requested."""
-    return Verdict(
-        result=Result.ERROR,
-        exit_code=ExitCode.USAGE,
-        headline=f"ERROR: {message}",
-        runs=(),
-        policy=policy or Policy(),
-        problem=message,
-    )
+    return failed_before_waiting(message, ExitCode.USAGE, policy or Policy())
 
 
 def failed_before_waiting(

@@ -51,6 +51,9 @@ class _Watch:
     polls: int = 0
     unknown_statuses: list[str] = field(default_factory=list)
 
+    def last_status(self, unseen: str = "unknown") -> str:
+        return self.run.status if self.run is not None else unseen
+
     def outcome(self, stop: StopReason, problem: str | None = None) -> RunOutcome:
         return RunOutcome(
             run_id=self.run_id,
@@ -76,9 +79,8 @@ class Waiter:
         self._began = options.clock()
 
     def _report(self, watch: _Watch, note: str | None = None) -> None:
-        status = watch.run.status if watch.run is not None else "unknown"
         elapsed = self._opt.clock() - self._began
-        self._on_progress(Progress(watch.run_id, status, watch.polls, elapsed, note))
+        self._on_progress(Progress(watch.run_id, watch.last_status(), watch.polls, elapsed, note))
 
     def _remember(self, watch: _Watch, run: Run) -> None:
         watch.run = run
@@ -147,10 +149,10 @@ class Waiter:
         except ApiError as error:
             if not error.transient and not self._tolerated_404(watch, error):
                 return watch.outcome(StopReason.API_ERROR, error.message)
-            status = watch.run.status if watch.run is not None else "unknown"
             return watch.outcome(
                 StopReason.TIMEOUT,
-                f"still {status} when the deadline passed (the last look failed: {error})",
+                f"still {watch.last_status()} when the deadline passed "
+                f"(the last look failed: {error})",
             )
         self._remember(watch, run)
         if run.is_terminal:
@@ -186,7 +188,7 @@ class Waiter:
             if task.done() and not task.cancelled() and task.exception() is None:
                 outcomes.append(task.result())
             elif task.cancelled():
-                status = watch.run.status if watch.run is not None else "not yet seen"
+                status = watch.last_status(unseen="not yet seen")
                 outcomes.append(
                     watch.outcome(
                         StopReason.INTERRUPTED,

@@ -1,9 +1,10 @@
 """How each platform is told: one ``Reporter`` per CI, chosen from the environment.
 
 The CLI calls, in order: ``begin`` (masks secrets first on GitHub), ``note`` and
-``progress`` while waiting, then ``finish`` once with the verdict, the report paths and
-the step outputs. Env-file paths (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) are read
-from the mapping at call time; nothing fails when they are unset.
+``progress`` while waiting, ``finish`` once with the verdict, the report paths and the
+step outputs, then ``results`` when ``--json`` asks for them. Env-file paths
+(``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) are read from the mapping at call time;
+nothing fails when they are unset.
 """
 
 from __future__ import annotations
@@ -67,13 +68,21 @@ def _progress_line(event: Progress) -> str:
     )
 
 
-def _report_lines(paths: ReportPaths) -> list[str]:
-    lines = [
+def _reports_line(paths: ReportPaths) -> str:
+    return terminal_text(
         f"Reports: {paths.json_relative} (JSON), {paths.junit_relative} (JUnit), "
         f"{paths.dotenv_relative} (dotenv)"
-    ]
-    lines += [f"Warning: {error}" for error in paths.errors]
-    return [terminal_text(line) for line in lines]
+    )
+
+
+def _report_lines(paths: ReportPaths) -> list[str]:
+    """Where the reports are, then one warning per report that could not be written."""
+    return [_reports_line(paths)] + [terminal_text(f"Warning: {e}") for e in paths.errors]
+
+
+def _write_results(stream: TextIO, text: str) -> None:
+    stream.write(text if text.endswith("\n") else text + "\n")
+    stream.flush()
 
 
 def _run_title(run_id: str, result: Result) -> str:
@@ -156,10 +165,9 @@ class GitHubReporter:
                 for line in run_lines(run, color=False, api_url=api_url):
                     self.cmds.untrusted(line)
         announce(verdict, self.cmds)
-        for problem in problems:
+        for problem in problems:  # the report-file warnings are among them
             self.cmds.warning(problem, title="testerarmy-wait")
-        for line in _report_lines(paths)[:1]:
-            self.cmds.plain(line)
+        self.cmds.plain(_reports_line(paths))
 
 
 class GitLabReporter:
@@ -190,8 +198,7 @@ class GitLabReporter:
         self._line(message)
 
     def results(self, text: str) -> None:
-        self.stream.write(text if text.endswith("\n") else text + "\n")
-        self.stream.flush()
+        _write_results(self.stream, text)
 
     def finish(
         self,
@@ -230,8 +237,7 @@ class TerminalReporter:
         self.status = StatusLine(stream, is_tty=is_tty)
 
     def results(self, text: str) -> None:
-        self.results_stream.write(text if text.endswith("\n") else text + "\n")
-        self.results_stream.flush()
+        _write_results(self.results_stream, text)
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
         self.status.write(_waiting_line(run_ids))

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from testerarmy_wait.outcome import RunOutcome
 from testerarmy_wait.report.values import duration_ms_text, run_ids, safe_run_id, status_text
 from testerarmy_wait.verdict import Verdict
 
 
 def _batch_id(verdict: Verdict) -> str:
-    outcomes = [r.outcome for r in verdict.runs if r.outcome is not None]
-    found = sorted(
-        {
-            o.trigger.batch_id
-            for o in outcomes
-            if isinstance(o, RunOutcome) and o.trigger and o.trigger.batch_id
-        }
-    )
+    """Every batch the runs were started in, sorted, comma-separated."""
+    triggers = [r.outcome.trigger for r in verdict.runs if r.outcome is not None]
+    found = sorted({t.batch_id for t in triggers if t is not None and t.batch_id})
     return ",".join(safe_run_id(b) for b in found)
 
 

@@ -79,9 +79,6 @@ class _Doc:
     def remaining(self) -> int:
         return max(0, self.budget - self.used)
 
-    def fits(self, block: str) -> bool:
-        return _size(block) + 2 <= self.remaining
-
     def add(self, block: str) -> bool:
         if not block:
             return True
@@ -447,14 +444,13 @@ def render_summary(
     if verdict.notes:
         doc.add(_bullets(verdict.notes[:20]))
 
-    needs_section = [
-        r for r in verdict.runs_worst_first() if r.result is not Result.PASS or r.fails_policy
-    ]
+    worst_first = verdict.runs_worst_first()
+    needs_section = [r for r in worst_first if r.result is not Result.PASS or r.fails_policy]
     for position, run in enumerate(needs_section):
         share = doc.remaining // (len(needs_section) - position)
         _run_section(doc, run, share, run_url, api_url)
 
-    passing = [r for r in verdict.runs_worst_first() if r not in needs_section]
+    passing = [r for r in worst_first if r.result is Result.PASS and not r.fails_policy]
     if passing:
         lines = [_passing_line(r, run_url) for r in passing]
         shown = _fit_lines([], lines, "", doc.remaining)

@@ -150,6 +150,12 @@ class SandboxApi:
             return builtin_scenario(spec)
         return Scenario.from_dict(spec)
 
+    def _id_or_new(self, value: str | None, name: str) -> str:
+        """``value`` if it is a UUID (``ValueError`` if not), else a new id."""
+        value = value or self.ids.new()
+        _require_uuid(value, name)
+        return value
+
     def register(self, scenario: Scenario) -> None:
         with self._lock:
             self.scenarios[scenario.name] = scenario
@@ -162,8 +168,7 @@ class SandboxApi:
         project_id: str | None = None,
         history: int | None = None,
     ) -> TestConfig:
-        test_id = test_id or self.ids.new()
-        _require_uuid(test_id, "test_id")
+        test_id = self._id_or_new(test_id, "test_id")
         if scenario is not None:
             self.resolve(scenario)
         with self._lock:
@@ -188,8 +193,7 @@ class SandboxApi:
         cancelled: Sequence[int] = (),
         test_ids: Sequence[str] | None = None,
     ) -> GroupConfig:
-        group_id = group_id or self.ids.new()
-        _require_uuid(group_id, "group_id")
+        group_id = self._id_or_new(group_id, "group_id")
         if test_ids is not None and len(test_ids) != len(scenarios):
             raise ValueError("give one test id per scenario")
         for spec in scenarios:
@@ -211,8 +215,7 @@ class SandboxApi:
         scenario: ScenarioLike | None = None,
         short_id: str | None = None,
     ) -> ProjectConfig:
-        project_id = project_id or self.ids.new()
-        _require_uuid(project_id, "project_id")
+        project_id = self._id_or_new(project_id, "project_id")
         if scenario is not None:
             self.resolve(scenario)
         config = ProjectConfig(project_id, short_id, scenario)
@@ -368,7 +371,7 @@ class SandboxApi:
             test_id=test_id,
             input=body,
             platform=body.get("platform"),
-            device_model="ipad" if body.get("deviceModel") == "ipad" else None,
+            device_model=_device_model(body),
             execution_mode=body.get("mode", "fast"),
         )
         return Reply(202, {"status": "queued", "runId": run.id, "testId": test_id})
@@ -390,7 +393,7 @@ class SandboxApi:
                 source=source,
                 input=body,
                 platform=body.get("platform"),
-                device_model="ipad" if body.get("deviceModel") == "ipad" else None,
+                device_model=_device_model(body),
                 external_ref={"batchId": batch_id, "groupId": group_id},
                 cancelled=member.cancelled,
             )
@@ -478,6 +481,11 @@ class SandboxApi:
                 "platform": platform,
             },
         )
+
+
+def _device_model(body: JSONObject) -> str | None:
+    """The device model a run records: ``ipad``, or nothing for any other value."""
+    return "ipad" if body.get("deviceModel") == "ipad" else None
 
 
 def _require_uuid(value: str, name: str) -> None:
