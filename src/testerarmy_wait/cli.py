@@ -152,12 +152,15 @@ def _finish(
     *,
     report_dir: Path,
     workspace: Path,
+    junit_path: Path | None = None,
     run_url: str | None = None,
     api_url: str | None = None,
     print_json: bool = False,
     batch_id: str | None = None,
 ) -> int:
-    paths = write_reports(verdict, report_dir, workspace=workspace, run_url=run_url)
+    paths = write_reports(
+        verdict, report_dir, workspace=workspace, run_url=run_url, junit_path=junit_path
+    )
     outputs = step_outputs(
         verdict,
         report_path=paths.json_relative,
@@ -205,6 +208,7 @@ def run_wait(
             verdict,
             reporter,
             report_dir=settings.report_dir,
+            junit_path=settings.junit_path,
             workspace=settings.workspace,
             run_url=settings.run_url,
             api_url=settings.api_url,

@@ -84,6 +84,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "report-dir", f"where reports are written (default <workspace>/{REPORT_DIR_NAME})", "DIR"
     ),
+    Setting(
+        "junit-path",
+        "where the JUnit XML report goes (default <report-dir>/testerarmy-wait.junit.xml)",
+        "PATH",
+    ),
     # Starting runs instead of being handed them (one way per invocation).
     Setting("test-id", "start a run of this saved test, then wait for it", "ID"),
     Setting("group-id", "start every test of this group, then wait for all runs", "ID"),
@@ -155,6 +160,7 @@ class Settings:
     run_url: str | None = None
     workspace: Path = field(default_factory=Path.cwd)
     report_dir: Path = field(default_factory=lambda: Path.cwd() / REPORT_DIR_NAME)
+    junit_path: Path | None = None  # None: in report_dir
     print_json: bool = False
     notes: tuple[str, ...] = ()  # non-fatal remarks about the settings
     start: StartRequest | None = None  # set when this invocation starts the runs
@@ -406,6 +412,15 @@ def _http_url(raw: str, name: str) -> str:
     return text
 
 
+def _path(raw: str, name: str) -> Path:
+    """A file system path; relative ones are taken from the workspace (joining an
+    absolute path keeps it as it is)."""
+    text = raw.strip()
+    if "\x00" in text:
+        _fail(name, "contains a NUL character")
+    return Path(text)
+
+
 def _positive_int(raw: str, name: str) -> int:
     text = raw.strip()
     if not (text.isascii() and text.isdigit()) or int(text) < 1:
@@ -574,11 +589,8 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
     if not api_key.startswith("sk_"):
         notes.append("the API key does not start with sk_; check that it is a tester.army key")
     workspace = workspace_from_env(env)
-    report_dir = _get("report-dir", flags, env, lambda raw, _n: Path(raw.strip()), None)
-    if report_dir is None:
-        report_dir = workspace / REPORT_DIR_NAME
-    elif not report_dir.is_absolute():
-        report_dir = workspace / report_dir
+    report_dir = workspace / _get("report-dir", flags, env, _path, Path(REPORT_DIR_NAME))
+    junit_path = _get("junit-path", flags, env, _path, None)
     return Settings(
         run_ids=run_ids,
         api_key=api_key,
@@ -597,6 +609,7 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
         run_url=_get("run-url", flags, env, parse_run_url, None),
         workspace=workspace,
         report_dir=report_dir,
+        junit_path=None if junit_path is None else workspace / junit_path,
         print_json=bool(flags.json),
         notes=tuple(notes),
         start=start,

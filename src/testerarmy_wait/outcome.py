@@ -14,6 +14,7 @@ class StopReason(StrEnum):
     API_ERROR = "api_error"  # the API refused, broke or answered nonsense
     INTERRUPTED = "interrupted"  # the job was cancelled (SIGINT/SIGTERM)
     REJECTED = "rejected"  # the server cancelled the run when it was triggered
+    REFUSED = "refused"  # the server cancelled every run of the batch: nothing ran
 
 
 @dataclass(frozen=True)

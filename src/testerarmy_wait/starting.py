@@ -47,17 +47,24 @@ async def _post(request: StartRequest, client: TesterArmyClient) -> Started:
     if request.kind == "group":
         group = await client.trigger_group(request.target, request.body)
         trigger = trigger_of(request, group.batch_id)
-        if group.status == "cancelled" or not (group.queued_run_ids or group.run_ids):
-            raise StartRefused(
-                f"the server cancelled every run of group {request.target} when it was "
-                f"started ({len(group.cancelled_run_ids)} cancelled: duplicates of runs "
-                "already under way, or the usage quota); nothing ran"
-            )
         cancelled = set(group.cancelled_run_ids)
         # Every run the batch holds, except those the server cancelled at once.
         queued_ids = list(
             dict.fromkeys([r for r in group.run_ids if r not in cancelled] + group.queued_run_ids)
         )
+        if group.status == "cancelled" or not queued_ids:
+            why = (
+                f"the server cancelled every run of group {request.target} when it was "
+                f"started ({len(cancelled)} cancelled: duplicates of runs already under way, "
+                "or the usage quota); nothing ran"
+            )
+            every = list(dict.fromkeys(group.run_ids + group.cancelled_run_ids))
+            if not every:
+                raise StartRefused(f"group {request.target} started no run")
+            refused = [
+                RunOutcome(r, StopReason.REFUSED, problem=why, trigger=trigger) for r in every
+            ]
+            return Started([], refused, group.batch_id)
         rejected = [
             RunOutcome(
                 run_id,

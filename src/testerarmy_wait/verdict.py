@@ -257,6 +257,9 @@ def judge_run(outcome: RunOutcome, policy: Policy) -> RunVerdict:
     elif outcome.stop is StopReason.INTERRUPTED:
         result = Result.CANCELLED
         reason = outcome.problem or f"the job was interrupted while the run was {status}"
+    elif outcome.stop is StopReason.REFUSED:
+        result = Result.ERROR
+        reason = outcome.problem or "the server cancelled every run of the batch it started"
     elif outcome.stop is StopReason.REJECTED:
         result = Result.CANCELLED
         reason = outcome.problem or "the server cancelled the run when it was triggered"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from testerarmy_wait.sandbox.faults import Fault
 from tests.ci.runner import parse_output_file as parse_github_output
 
 
@@ -83,3 +84,24 @@ def test_handed_runs_are_left_running_on_interrupt(sandbox_factory: Any, tmp_pat
     assert not [e for e in sandbox.requests if e.route.endswith("/cancel")]
     outputs = parse_github_output((commands / "out").read_text("utf-8"))
     assert outputs["result"] == "CANCELLED"
+
+
+def test_cancel_answered_409_still_ends_the_job_with_outputs(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(speed=1.0)
+    test = sandbox.configure_test(scenario="slow")
+    sandbox.faults.add(
+        method="POST",
+        path="/v1/runs/*/cancel",
+        fault=Fault.status(409, message="Run already finished"),
+    )
+    process, commands = start_cli(sandbox, tmp_path, **{"INPUT_TEST-ID": test.test_id})
+    wait_for_polls(sandbox, 2)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=20)
+    assert process.returncode == 143
+    assert [e.status for e in sandbox.requests if e.route.endswith("/cancel")] == [409]
+    outputs = parse_github_output((commands / "out").read_text("utf-8"))
+    assert outputs["result"] == "CANCELLED"
+    assert "already finished" in (commands / "summary").read_text("utf-8")

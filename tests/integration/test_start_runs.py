@@ -79,6 +79,13 @@ def test_group_whose_every_run_was_cancelled_is_ERROR(sandbox: Any, tmp_path: Pa
     job = run_job(tmp_path, base_env(sandbox, **{"INPUT_GROUP-ID": group.group_id}))
     assert (job.code, job.outputs["result"]) == (4, "ERROR")
     assert "cancelled every run" in job.summary_text
+    [post] = posts(sandbox, f"/groups/{group.group_id}/runs")
+    answer = post.json()
+    assert answer["status"] == "cancelled"
+    assert job.outputs["batchId"] == answer["batchId"]
+    assert job.outputs["runId"].split(",") == answer["cancelledRunIds"]
+    assert "Nothing ran" in job.summary_text
+    assert not [e for e in sandbox.requests if e.method == "GET"]
 
 
 def write_event(tmp_path: Path, **pr: Any) -> str:

@@ -33,8 +33,24 @@ def run_path(run_id: str) -> str:
         Fault.html(200),
         Fault.drop(),
         Fault.truncated(),
+        Fault.truncated(short_read=True),
+        Fault.rate_limited(),
+        Fault.rate_limited(1, as_http_date=True),
     ],
-    ids=["500", "502", "503", "504", "429", "html502", "html200", "drop", "truncated"],
+    ids=[
+        "500",
+        "502",
+        "503",
+        "504",
+        "429",
+        "html502",
+        "html200",
+        "drop",
+        "truncated",
+        "short-read",
+        "429-no-retry-after",
+        "429-http-date",
+    ],
 )
 def test_transient_fault_is_retried_and_the_run_still_judged(
     sandbox: Any, tmp_path: Path, fault: Fault
@@ -44,6 +60,7 @@ def test_transient_fault_is_retried_and_the_run_still_judged(
     job = run_job(tmp_path, env_for(sandbox, [run_id]))
     assert (job.code, job.outputs["result"]) == (1, "FAILED")
     assert job.report["requests"] >= 2
+    assert job.summary.startswith("## ")
 
 
 def test_retry_after_seconds_is_honoured(sandbox: Any, tmp_path: Path) -> None:
@@ -101,6 +118,16 @@ def test_wrong_key_stops_at_once_with_exit_4(sandbox: Any, tmp_path: Path) -> No
     assert job.report["requests"] == 1
     assert "API key was refused" in job.summary_text
     assert "sk_wrong" not in job.summary + job.log.replace("::add-mask::sk_wrong", "") + job.stderr
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_permanent_error_on_a_poll_stops_at_once(sandbox: Any, tmp_path: Path, status: int) -> None:
+    run_id = sandbox.create_run("passes")
+    sandbox.faults.add(path=run_path(run_id), fault=Fault.status(status))
+    job = run_job(tmp_path, env_for(sandbox, [run_id]))
+    assert (job.code, job.outputs["result"]) == (4, "ERROR")
+    assert job.report["requests"] == 1
+    assert f"HTTP {status}" in job.summary_text
 
 
 def test_unknown_run_is_404_error_not_a_pass(sandbox: Any, tmp_path: Path) -> None:

@@ -38,6 +38,10 @@ def wait(sandbox: Any, tmp_path: Path, *scenarios: str, **extra: str) -> JobResu
         ("planner-skipped", "SKIPPED", 0),
         ("cancelled", "CANCELLED", 5),
         ("checkout-flow", "FAILED", 1),
+        ("hostile", "FAILED", 1),
+        ("hostile-failed", "ERROR", 4),
+        ("hostile-skipped", "SKIPPED", 0),
+        ("huge", "FAILED", 1),
     ],
 )
 def test_scenario_lands_on_result_and_exit_code(
@@ -59,6 +63,25 @@ def test_duration_output_is_the_runs_durationMs(sandbox: Any, tmp_path: Path) ->
     served = sandbox.run(run_id)
     assert served["durationMs"] is not None
     assert job.outputs["durationMs"] == str(round(served["durationMs"]))
+
+
+def test_junit_report_goes_where_junit_path_says(sandbox: Any, tmp_path: Path) -> None:
+    run_id = sandbox.create_run("issues-found")
+    job = run_job(tmp_path, env_for(sandbox, [run_id], **{"INPUT_JUNIT-PATH": "out/qa.xml"}))
+    assert job.outputs["junitPath"] == "out/qa.xml"
+    assert (job.workspace / "out" / "qa.xml").read_text("utf-8").startswith("<?xml")
+
+
+def test_several_runs_are_polled_concurrently(sandbox_factory: Any, tmp_path: Path) -> None:
+    sandbox = sandbox_factory(speed=200.0)
+    run_ids = [sandbox.create_run("passes") for _ in range(3)]
+    job = run_job(tmp_path, env_for(sandbox, run_ids))
+    assert job.code == 0
+    order = [e.route.rsplit("/", 1)[-1] for e in sandbox.requests if e.method == "GET"]
+    first = {r: order.index(r) for r in run_ids}
+    last = {r: len(order) - 1 - order[::-1].index(r) for r in run_ids}
+    # every run was first asked about before any other run was asked about for the last time
+    assert max(first.values()) < min(last.values())
 
 
 def test_several_runs_the_worst_decides(sandbox: Any, tmp_path: Path) -> None:

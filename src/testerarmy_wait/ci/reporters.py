@@ -52,9 +52,9 @@ def _run_label(run_id: str) -> str:
     return short_id(safe_run_id(run_id))
 
 
-def _waiting_line(run_ids: Sequence[str]) -> str:
-    if not run_ids:
-        return "tester.army: nothing to wait for"
+def _waiting_line(run_ids: Sequence[str]) -> str | None:
+    if not run_ids:  # the runs are yet to be started, or the settings were refused
+        return None
     shown = ", ".join(safe_run_id(r) for r in run_ids[:10])
     more = f" and {len(run_ids) - 10} more" if len(run_ids) > 10 else ""
     return f"Waiting for {plural(len(run_ids), 'tester.army run')}: {shown}{more}"
@@ -100,7 +100,8 @@ class GitHubReporter:
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
         for secret in secrets:
             self.cmds.mask(secret)
-        self.cmds.plain(_waiting_line(run_ids))
+        if line := _waiting_line(run_ids):
+            self.cmds.plain(line)
 
     def _open_poll_log(self) -> None:
         if self._poll_token is None:
@@ -186,7 +187,8 @@ class GitLabReporter:
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
         # GitLab has no runtime masking: secrets are simply never printed.
-        self._line(_waiting_line(run_ids))
+        if line := _waiting_line(run_ids):
+            self._line(line)
 
     def progress(self, event: Progress) -> None:
         if not self._poll_open:
@@ -240,7 +242,8 @@ class TerminalReporter:
         _write_results(self.results_stream, text)
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
-        self.status.write(_waiting_line(run_ids))
+        if line := _waiting_line(run_ids):
+            self.status.write(line)
 
     def progress(self, event: Progress) -> None:
         self.status.update(event)

@@ -29,6 +29,12 @@ def run_advice(run: RunVerdict, *, api_url: str | None = None) -> list[str]:
                 "The run finished with an answer this version cannot judge; open it on "
                 "tester.army and check for a newer testerarmy-wait.",
             ]
+        if stop is StopReason.REFUSED:
+            return [
+                "Nothing ran: the server cancelled every run of the batch as it started "
+                "them. Check on tester.army for runs of this group already under way, and "
+                "the team's usage limits.",
+            ]
         return [
             f"Check that {_KEY}.",
             f"Check that the run id {run.run_id} exists and was started in that project.",

@@ -61,11 +61,22 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_reports(
-    verdict: Verdict, report_dir: Path, *, workspace: Path, run_url: str | None
+    verdict: Verdict,
+    report_dir: Path,
+    *,
+    workspace: Path,
+    run_url: str | None,
+    junit_path: Path | None = None,
 ) -> ReportPaths:
-    """Write the three reports. A file that cannot be written is named in ``errors``
-    (the verdict still stands: reporting must not change the exit code)."""
+    """Write the three reports (the JUnit one at ``junit_path`` when given). A file that
+    cannot be written is named in ``errors`` (the verdict still stands: reporting must
+    not change the exit code)."""
     directory = report_dir.resolve()
+    paths = {
+        JSON_NAME: directory / JSON_NAME,
+        JUNIT_NAME: junit_path.resolve() if junit_path is not None else directory / JUNIT_NAME,
+        DOTENV_NAME: directory / DOTENV_NAME,
+    }
     contents: dict[str, Callable[[], str]] = {
         JSON_NAME: lambda: render_json(verdict, run_url=run_url) + "\n",
         JUNIT_NAME: lambda: render_junit(verdict, run_url=run_url),
@@ -74,10 +85,9 @@ def write_reports(
     errors: list[str] = []
     for name, render in contents.items():
         try:
-            write_text_atomic(directory / name, render())
+            write_text_atomic(paths[name], render())
         except OSError as error:
-            errors.append(f"could not write {directory / name}: {error.strerror or error}")
-    paths = {name: directory / name for name in contents}
+            errors.append(f"could not write {paths[name]}: {error.strerror or error}")
     return ReportPaths(
         json=paths[JSON_NAME],
         junit=paths[JUNIT_NAME],
