@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +21,7 @@ from testerarmy_wait.sandbox.faults import Fault
 from testerarmy_wait.waiting import Waiter, WaitOptions
 from tests.ci.runner import commands_processed
 from tests.integration.cli_run import run_job
+from tests.integration.test_interrupt import start_cli
 from tests.integration.test_start_runs import base_env
 from tests.integration.test_wait_scenarios import env_for
 
@@ -160,22 +158,8 @@ def test_signal_while_starting_exits_at_once_with_outputs(
     sandbox = sandbox_factory(speed=1.0)
     test = sandbox.configure_test(scenario="passes")
     sandbox.faults.add(method="POST", path=f"/v1/tests/{test.test_id}/runs", fault=Fault.slow(30))
-    out = tmp_path / "out"
-    out.touch()
-    env = {
-        **base_env(sandbox, **{"INPUT_TEST-ID": test.test_id}),
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_OUTPUT": str(out),
-        "GITHUB_WORKSPACE": str(tmp_path),
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "testerarmy_wait"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process, commands = start_cli(sandbox, tmp_path, **{"INPUT_TEST-ID": test.test_id})
+    out = commands / "out"
     for _ in range(400):
         if sandbox.requests_for(method="POST") or process.poll() is not None:
             break
