@@ -1,7 +1,9 @@
 # testerarmy-wait: the GitHub container action and the image for GitLab CI and `docker run`.
-# The base comes from a build argument so an equivalent local image can stand in for it:
+# Released images are built from this file by scripts/release.py and published as
+# ghcr.io/testerarmy-wait/testerarmy-wait:X.Y.Z. The base is pinned by digest; a build argument
+# lets an equivalent local image stand in for it:
 #   docker build --build-arg BASE_IMAGE=testerarmy-wait-base:bookworm -t testerarmy-wait .
-ARG BASE_IMAGE=python:3.13-slim
+ARG BASE_IMAGE=python:3.13-slim-bookworm@sha256:a58daefb915e1e03ad48f3ca4df8832065412c5c35cacb9d39f4229184de12b6
 
 FROM ${BASE_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -11,7 +13,7 @@ RUN python3 -m venv /opt/venv
 COPY requirements.lock /tmp/build/requirements.lock
 RUN /opt/venv/bin/pip install --no-cache-dir --no-compile --require-hashes --no-deps \
         -r /tmp/build/requirements.lock
-COPY pyproject.toml README.md /tmp/build/
+COPY pyproject.toml README.md LICENSE /tmp/build/
 COPY src /tmp/build/src
 RUN /opt/venv/bin/pip install --no-cache-dir --no-compile --no-deps --no-build-isolation \
         /tmp/build \
@@ -19,9 +21,16 @@ RUN /opt/venv/bin/pip install --no-cache-dir --no-compile --no-deps --no-build-i
     && /opt/venv/bin/python -m compileall -q --invalidation-mode unchecked-hash /opt/venv/lib
 
 FROM ${BASE_IMAGE}
+# Set by scripts/release.py; a plain `docker build` leaves them unknown.
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/testerarmy-wait/testerarmy-wait
 LABEL org.opencontainers.image.title="testerarmy-wait" \
       org.opencontainers.image.description="Wait for tester.army AI QA runs and turn them into a CI verdict" \
-      org.opencontainers.image.licenses="MIT"
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.source="${SOURCE}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1

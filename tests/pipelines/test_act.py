@@ -174,3 +174,33 @@ def test_workflow_passes_fails_on_issues_and_triggers_a_run_with_outputs_and_sum
         e for e in sandbox.requests if e.method == "POST" and e.route == f"/v1/tests/{test_id}/runs"
     ]
     assert len(posts) == 1, [(e.method, e.path) for e in sandbox.requests]
+
+
+def test_the_projects_own_ci_runs_the_action_against_a_tls_sandbox(
+    act: str, image: str, make_repo: Callable[[dict[str, str], bool], Path]
+) -> None:
+    """The ``action`` job of ``.github/workflows/ci.yml``, unchanged: it starts the sandbox over
+    https, runs ``uses: ./`` twice and checks the outputs."""
+    repo = make_repo({"action.yml": action_on_prebuilt_image(image)}, True)
+
+    act_run = run_tool(
+        [
+            act,
+            "push",
+            "--workflows",
+            ".github/workflows/ci.yml",
+            "--job",
+            "action",
+            "--platform",
+            f"ubuntu-latest={BASE_IMAGE}",
+            "--pull=false",
+            "--network",
+            "host",
+        ],
+        cwd=repo,
+    )
+
+    assert act_run.code == 0, act_run.tail()
+    lines = job_lines(act_run.log, "action")
+    assert any(line.strip() == "| CHECKED action" for line in lines), "\n".join(lines[-80:])
+    assert any("Sandbox API: https://127.0.0.1:8443/api" in line for line in lines)

@@ -35,16 +35,17 @@ def readme_example() -> list[str]:
     ]
 
 
-def image_tag(build: str) -> str:
-    words = shlex.split(build)
-    return words[words.index("-t") + 1]
+def image_tag(sandbox: str) -> str:
+    """The image the sandbox command runs: ``docker run --rm --network host IMAGE sandbox ...``."""
+    words = shlex.split(sandbox)
+    return words[words.index("sandbox") - 1]
 
 
-def test_readme_example_is_a_sandbox_then_a_wait_on_the_same_api_and_image() -> None:
+def test_readme_example_is_a_sandbox_then_a_wait_on_the_same_api_and_released_image() -> None:
     commands = readme_example()
-    build, sandbox, export, wait = commands
-    tag = image_tag(build)
-    assert build == f"docker build -t {tag} ."
+    sandbox, export, wait = commands
+    tag = image_tag(sandbox)
+    assert re.fullmatch(r"ghcr\.io/testerarmy-wait/testerarmy-wait:\d+", tag)
     port = re.search(r"--port (\d+)", sandbox)
     assert port is not None
     assert sandbox.startswith(f"docker run --rm --network host {tag} sandbox ")
@@ -61,8 +62,8 @@ def test_readme_docker_run_example_fails_on_issues_and_leaves_reports(
 ) -> None:
     sandbox = sandbox_factory()
     run_id = sandbox.create_run("issues-found")
-    build, _, export, wait = readme_example()
-    tag = image_tag(build)
+    sandbox_command, export, wait = readme_example()
+    tag = image_tag(sandbox_command)
     api_url = re.search(r"--api-url (\S+)", wait)
     assert api_url is not None
     script = "\n".join(

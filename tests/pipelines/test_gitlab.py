@@ -1,6 +1,8 @@
-"""The GitLab job template, included by a pipeline that gitlab-ci-local runs against the sandbox:
-a passing job, a job on a run with issues, a job that starts a run, and later jobs that read
-the dotenv variables through ``needs:``."""
+"""The GitLab component, included three times with inputs (``include: local:``, the form
+``include: remote:`` users also take) by a pipeline that gitlab-ci-local runs against the
+sandbox: a passing job, a job on a run with issues, a job that starts a run, and later jobs that
+read the dotenv variables through ``needs:``. Settings left out of the inputs (the API URL) come
+from the ``TESTERARMY_*`` variables."""
 
 from __future__ import annotations
 
@@ -17,39 +19,38 @@ from tests.pipelines.conftest import run_tool
 
 pytestmark = [pytest.mark.docker, pytest.mark.gitlab]
 
-TEMPLATE = "templates/gitlab/testerarmy-wait.yml"
+TEMPLATE = "templates/testerarmy-wait.yml"
 
 PIPELINE = """\
 include:
-  - local: templates/gitlab/testerarmy-wait.yml
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-pass
+      stage: qa
+      image: "@IMAGE@"
+      run-id: "@PASS_RUN@"
+      timeout: "120"
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-issues
+      stage: qa
+      image: "@IMAGE@"
+      allow-failure: true
+      run-id: "@ISSUES_RUN@"
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-trigger
+      stage: qa
+      image: "@IMAGE@"
+      test-id: "@TEST_ID@"
 
 variables:
-  TESTERARMY_WAIT_IMAGE: "@IMAGE@"
   TESTERARMY_API_URL: "@API_URL@"
   TESTERARMY_API_KEY: "@API_KEY@"
   TESTERARMY_POLL_INTERVAL: "0.2"
   TESTERARMY_TIMEOUT: "120"
 
 stages: [qa, verify]
-
-qa-pass:
-  extends: .testerarmy-wait
-  stage: qa
-  variables:
-    TESTERARMY_RUN_ID: "@PASS_RUN@"
-
-qa-issues:
-  extends: .testerarmy-wait
-  stage: qa
-  allow_failure: true
-  variables:
-    TESTERARMY_RUN_ID: "@ISSUES_RUN@"
-
-qa-trigger:
-  extends: .testerarmy-wait
-  stage: qa
-  variables:
-    TESTERARMY_TEST_ID: "@TEST_ID@"
 
 verify-pass:
   stage: verify

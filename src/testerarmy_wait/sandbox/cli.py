@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import ssl
 import sys
 import threading
 from collections.abc import Callable
@@ -49,7 +50,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--api-key", help="API key to accept (default: a new sk_sandbox_... key)")
     parser.add_argument("--seed", type=int, help="make ids and the generated key reproducible")
+    parser.add_argument(
+        "--tls-cert",
+        metavar="PEM",
+        help="serve https with this certificate chain (with --tls-key); clients must trust it, "
+        "e.g. through SSL_CERT_FILE",
+    )
+    parser.add_argument("--tls-key", metavar="PEM", help="the private key of --tls-cert")
     return parser
+
+
+def _tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
+    if cert is None and key is None:
+        return None
+    if cert is None or key is None:
+        raise ValueError("--tls-cert and --tls-key go together")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise ValueError(f"cannot load the TLS certificate or key: {exc}") from exc
+    return context
 
 
 def main(argv: list[str], *, stop: threading.Event | None = None, out: TextIO | None = None) -> int:
@@ -71,6 +92,7 @@ def main(argv: list[str], *, stop: threading.Event | None = None, out: TextIO | 
             api_key=args.api_key,
             speed=args.speed,
             seed=args.seed,
+            tls=_tls_context(args.tls_cert, args.tls_key),
         )
         files = [s for path in args.scenario_file for s in load_scenario_file(path)]
         for scenario in files:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import ssl
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ class Sandbox:
         history: int = 5,
         strict_ids: bool = False,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else RealClock(speed)
         self.api_key = api_key or generate_api_key(seed)
@@ -61,6 +63,7 @@ class Sandbox:
         self._host = host
         self._port = port
         self._max_body_bytes = max_body_bytes
+        self._tls = tls
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -71,7 +74,12 @@ class Sandbox:
         if self._server is not None:
             return self
         server = SandboxHTTPServer(
-            (self._host, self._port), self._api, self.faults, self._recorder, self._max_body_bytes
+            (self._host, self._port),
+            self._api,
+            self.faults,
+            self._recorder,
+            self._max_body_bytes,
+            tls=self._tls,
         )
         self._server = server
         self._thread = threading.Thread(
@@ -112,11 +120,12 @@ class Sandbox:
 
     @property
     def url(self) -> str:
-        """Base URL, e.g. ``http://127.0.0.1:54321/api``."""
+        """Base URL, e.g. ``http://127.0.0.1:54321/api`` (``https`` when serving TLS)."""
         host = self.host
         if ":" in host:
             host = f"[{host}]"
-        return f"http://{host}:{self.port}{BASE_PATH}"
+        scheme = "https" if self._tls is not None else "http"
+        return f"{scheme}://{host}:{self.port}{BASE_PATH}"
 
     def _require_server(self) -> SandboxHTTPServer:
         if self._server is None:

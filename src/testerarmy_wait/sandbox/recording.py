@@ -26,6 +26,7 @@ class Exchange:
     content_type: str | None
     fault: Fault | None
     authenticated: bool  # a known API key was presented
+    received_at: float = 0.0  # wall-clock time (time.time()) the request line arrived
 
     @property
     def route(self) -> str:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from email.utils import formatdate
@@ -42,13 +43,32 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         faults: FaultSet,
         recorder: Recorder,
         max_body_bytes: int,
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(address, _Handler)
         self.api = api
         self.faults = faults
         self.recorder = recorder
         self.max_body_bytes = max_body_bytes
+        self.tls = tls
         self.stopping = threading.Event()
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """With TLS, the handshake happens here, in the connection's own thread, so a slow
+        or broken client never holds up the others."""
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            secured = self.tls.wrap_socket(request, server_side=True)
+        except OSError as exc:  # ssl.SSLError is an OSError
+            log.debug("TLS handshake with %s failed: %s", client_address, exc)
+            return
+        try:
+            super().finish_request(secured, client_address)
+        finally:
+            secured.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -79,6 +99,7 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------------------------
 
     def _serve(self) -> None:
+        received_at = time.time()
         parts = urlsplit(self.path)
         path = parts.path
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -120,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
                     content_type={k.lower(): v for k, v in headers}.get("content-type"),
                     fault=fault,
                     authenticated=authenticated,
+                    received_at=received_at,
                 )
             )
 

@@ -1,0 +1,100 @@
+"""The PyPI package: ``scripts/release.py package`` builds an sdist and a wheel that pass
+``twine check --strict``; the wheel, installed into a fresh virtualenv (its dependencies from
+the hash-locked ``requirements.lock``), runs ``testerarmy-wait demo`` against the bundled
+sandbox. Needs PyPI for the dependencies (marked ``package``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import testerarmy_wait
+from tests.release.release_script import ROOT, SCRIPT
+
+pytestmark = pytest.mark.package
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    built = subprocess.run(
+        [sys.executable, str(SCRIPT), "package", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert built.returncode == 0, built.stderr[-4000:]
+    assert "PASSED" in built.stdout + built.stderr  # twine check --strict ran
+    return out
+
+
+def test_sdist_and_wheel_carry_the_version_the_license_and_the_typed_marker(dist: Path) -> None:
+    version = testerarmy_wait.__version__
+    wheel = dist / f"testerarmy_wait-{version}-py3-none-any.whl"
+    assert (dist / f"testerarmy_wait-{version}.tar.gz").is_file()
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(f"testerarmy_wait-{version}.dist-info/METADATA").decode()
+    assert "testerarmy_wait/py.typed" in names
+    assert f"testerarmy_wait-{version}.dist-info/licenses/LICENSE" in names
+    assert f"\nVersion: {version}\n" in metadata
+    assert "\nLicense-Expression: MIT\n" in metadata
+    assert re.search(r"^Requires-Dist: httpx", metadata, re.MULTILINE)
+    assert "sandbox/" in " ".join(names)  # the demo needs the sandbox
+
+
+def test_the_wheel_in_a_fresh_venv_runs_the_demo(dist: Path, tmp_path: Path) -> None:
+    version = testerarmy_wait.__version__
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TESTERARMY_", "INPUT_"))}
+    clean.pop("VIRTUAL_ENV", None)
+    for args in (
+        ["--require-hashes", "--no-deps", "-r", str(ROOT / "requirements.lock")],
+        ["--no-deps", str(dist / f"testerarmy_wait-{version}-py3-none-any.whl")],
+    ):
+        installed = subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", *args],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            env=clean,
+        )
+        assert installed.returncode == 0, installed.stderr[-4000:]
+
+    command = env_dir / "bin" / "testerarmy-wait"
+    said = subprocess.run(
+        [str(command), "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert said.stdout.strip() == f"testerarmy-wait {version}"
+    demo = subprocess.run(
+        [str(command), "demo", "--strict"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=clean,
+    )
+    assert demo.returncode == 1, demo.stdout[-3000:] + demo.stderr[-3000:]  # issues found
+    assert "FAILED" in demo.stderr
+    assert (tmp_path / "testerarmy-reports" / "testerarmy-wait.junit.xml").is_file()
+    # the installed package, not the working tree, answered
+    where = subprocess.run(
+        [str(python), "-c", "import testerarmy_wait; print(testerarmy_wait.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
+    )
+    assert where.stdout.startswith(str(env_dir))
