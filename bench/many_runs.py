@@ -1,0 +1,78 @@
+"""Waiting for many runs at once: CPU, peak memory, requests and wall time of the real command
+against the sandbox (a separate process), for runs that are already finished. Reproduce with:
+
+    python bench/many_runs.py                      # 10, 100, 1000 and 5000 runs
+    python bench/many_runs.py --runs 10 100 --timeout 120
+
+Each size is one ``testerarmy-wait`` process started with every run id, as a GitHub step
+(``GITHUB_ACTIONS=true``, outputs and summary to temporary files). CPU and peak RSS are the
+child's own (``os.wait4``); requests are what the sandbox served to it. Nothing asserts them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from child import run_child
+
+from testerarmy_wait.sandbox import Sandbox
+
+
+def measure(runs: int, timeout_s: int) -> dict[str, float | str]:
+    with tempfile.TemporaryDirectory() as tmp, Sandbox(speed=1e6).start() as sandbox:
+        run_ids = [sandbox.create_run("passes") for _ in range(runs)]
+        work = Path(tmp)
+        (work / "ids").write_text("\n".join(run_ids))
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": tmp,
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(work / "output"),
+            "GITHUB_STEP_SUMMARY": str(work / "summary"),
+            "GITHUB_WORKSPACE": tmp,
+            "INPUT_RUN-ID": "\n".join(run_ids),
+            "INPUT_API-KEY": sandbox.api_key,
+            "INPUT_API-URL": sandbox.url,
+            "INPUT_TIMEOUT": str(timeout_s),
+        }
+        done = run_child([sys.executable, "-m", "testerarmy_wait"], env, work)
+        outputs = (work / "output").read_text() if (work / "output").exists() else ""
+        result = next(
+            (line for line in outputs.splitlines()[1:2]), "?"
+        )  # the value line after result<<DELIM
+        return {
+            "runs": runs,
+            "exit": done.code,
+            "result": result,
+            "wall_s": done.wall_s,
+            "cpu_s": done.cpu_s,
+            "peak_rss_mib": done.peak_rss_mib,
+            "requests": len(sandbox.requests),
+            "log_lines": done.output.count(b"\n"),
+        }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, nargs="+", default=[10, 100, 1000, 5000])
+    parser.add_argument("--timeout", type=int, default=300, help="the command's timeout (s)")
+    args = parser.parse_args()
+    print("| runs | exit | result | wall | CPU | peak RSS | requests | log lines |")
+    print("|---|---|---|---|---|---|---|---|")
+    for runs in sorted(args.runs):
+        m = measure(runs, args.timeout)
+        print(
+            f"| {m['runs']} | {m['exit']} | {m['result']} | {m['wall_s']:.1f} s "
+            f"| {m['cpu_s']:.1f} s | {m['peak_rss_mib']:.0f} MiB | {m['requests']} "
+            f"| {m['log_lines']} |",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
