@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -20,13 +21,13 @@ from testerarmy_wait.ci.reporters import Reporter, select_reporter
 from testerarmy_wait.client import ApiError, TesterArmyClient
 from testerarmy_wait.config import (
     Settings,
-    UsageError,
     default_report_dir,
     load_settings,
     workspace_from_env,
 )
-from testerarmy_wait.outcome import StopReason
-from testerarmy_wait.redaction import redact, secrets_in
+from testerarmy_wait.errors import UsageError
+from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
+from testerarmy_wait.redaction import Redactor, redact, secrets_in
 from testerarmy_wait.report.files import write_reports
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.outputs import step_outputs
@@ -42,7 +43,16 @@ from testerarmy_wait.verdict import (
     interrupted_exit_code,
     usage_error,
 )
-from testerarmy_wait.waiting import Waiter, WaitOptions, cancel_runs
+from testerarmy_wait.waiting import (
+    CANCEL_TIMEOUT_S,
+    LAST_LOOK_TIMEOUT_S,
+    Waiter,
+    WaitOptions,
+    cancel_runs,
+)
+
+#: At most this share of the timeout is kept back for the last look and for the cancels.
+RESERVE_SHARE = 0.1
 
 
 def _not_started(
@@ -68,18 +78,38 @@ def _not_started(
     )
 
 
+def reserves(settings: Settings) -> tuple[float, float]:
+    """(last look, cancels): seconds kept back before the job's deadline, so that the last
+    look and the cancels fit inside ``timeout`` instead of running past it."""
+    share = settings.timeout_s * RESERVE_SHARE
+    last_look = min(LAST_LOOK_TIMEOUT_S, settings.request_timeout_s, share)
+    may_cancel = settings.start is not None or bool(settings.cancel_on_timeout)
+    cancels = min(CANCEL_TIMEOUT_S, share) if may_cancel else 0.0
+    return last_look, cancels
+
+
 async def wait_for_verdict(
-    settings: Settings, reporter: Reporter, signals: StopSignals
+    settings: Settings,
+    reporter: Reporter,
+    signals: StopSignals,
+    secrets: Sequence[str] = (),
 ) -> tuple[Verdict, str | None]:
     """Start the runs if asked to, poll every run until it finishes or the deadline
     passes, cancel what the settings say to cancel, then judge. Returns the verdict
     and the batch id of a started group."""
     began = time.monotonic()
-    deadline = began + settings.timeout_s
     stop = asyncio.Event()
     signals.attach(stop)
     try:
-        return await _wait(settings, reporter, signals, stop=stop, began=began, deadline=deadline)
+        return await _wait(
+            settings,
+            reporter,
+            signals,
+            secrets,
+            stop=stop,
+            began=began,
+            end=began + settings.timeout_s,
+        )
     finally:
         signals.detach()
 
@@ -88,13 +118,20 @@ async def _wait(
     settings: Settings,
     reporter: Reporter,
     signals: StopSignals,
+    secrets: Sequence[str],
     *,
     stop: asyncio.Event,
     began: float,
-    deadline: float,
+    end: float,
 ) -> tuple[Verdict, str | None]:
+    last_look_s, cancel_s = reserves(settings)
+    deadline = end - last_look_s - cancel_s
     async with TesterArmyClient(
-        settings.api_url, settings.api_key, request_timeout_s=settings.request_timeout_s
+        settings.api_url,
+        settings.api_key,
+        request_timeout_s=settings.request_timeout_s,
+        route=settings.route,
+        secrets=secrets,
     ) as client:
         if settings.start is None:
             started = Started([(run_id, None) for run_id in settings.run_ids])
@@ -116,10 +153,15 @@ async def _wait(
                 error_budget=settings.error_budget,
                 # Retrying never starts slower than polling would.
                 retry_base_s=min(1.0, settings.poll_interval_s),
+                last_look_timeout_s=max(0.1, last_look_s),
             ),
             on_progress=reporter.progress,
         )
-        outcomes = await waiter.wait_all(started.targets, stop) + started.rejected
+        if stop.is_set():  # a signal came before the wait began: ask the API nothing more
+            outcomes = [_interrupted(run_id, trigger) for run_id, trigger in started.targets]
+        else:
+            outcomes = await waiter.wait_all(started.targets, stop)
+        outcomes += started.rejected
         interrupted = signals.first is not None
         to_cancel = [
             o.run_id
@@ -127,10 +169,13 @@ async def _wait(
             if o.stop in (StopReason.TIMEOUT, StopReason.INTERRUPTED)
             and settings.cancels(o.trigger is not None, interrupted=interrupted)
         ]
+        cancel_budget = CANCEL_TIMEOUT_S if interrupted else max(0.5, end - time.monotonic())
         notes = [
             f"run {run_id}: {what} (asked because the "
             f"{'job was interrupted' if interrupted else 'deadline passed'})"
-            for run_id, what in (await cancel_runs(client, to_cancel)).items()
+            for run_id, what in (
+                await cancel_runs(client, to_cancel, timeout_s=min(CANCEL_TIMEOUT_S, cancel_budget))
+            ).items()
         ]
         outcomes = [
             replace(o, cancel_requested=True) if o.run_id in to_cancel else o for o in outcomes
@@ -146,12 +191,22 @@ async def _wait(
         return verdict, started.batch_id
 
 
+def _interrupted(run_id: str, trigger: Trigger | None) -> RunOutcome:
+    return RunOutcome(
+        run_id,
+        StopReason.INTERRUPTED,
+        problem="the job was interrupted before the run was looked at",
+        trigger=trigger,
+    )
+
+
 def _finish(
     verdict: Verdict,
     reporter: Reporter,
     *,
     report_dir: Path,
     workspace: Path,
+    redactor: Redactor,
     junit_path: Path | None = None,
     run_url: str | None = None,
     api_url: str | None = None,
@@ -159,7 +214,12 @@ def _finish(
     batch_id: str | None = None,
 ) -> int:
     paths = write_reports(
-        verdict, report_dir, workspace=workspace, run_url=run_url, junit_path=junit_path
+        verdict,
+        report_dir,
+        workspace=workspace,
+        run_url=run_url,
+        junit_path=junit_path,
+        redactor=redactor,
     )
     outputs = step_outputs(
         verdict,
@@ -167,7 +227,8 @@ def _finish(
         junit_path=paths.junit_relative,
         batch_id=batch_id,
     )
-    reporter.finish(verdict, paths, outputs, run_url=run_url, api_url=api_url)
+    shown_api_url = redactor.message(api_url) if api_url else None
+    reporter.finish(verdict, paths, outputs, run_url=run_url, api_url=shown_api_url)
     if print_json:
         reporter.results(render_json(verdict, run_url=run_url, ascii_only=True))
     return int(verdict.exit_code)
@@ -178,10 +239,12 @@ def run_wait(
     env: Mapping[str, str],
     stdout: TextIO,
     stderr: TextIO,
+    signals: StopSignals | None = None,
 ) -> int:
     reporter = select_reporter(env, stdout, stderr)
     secrets = secrets_in(env, argv)
-    with StopSignals() as signals:
+    redactor = Redactor(secrets)
+    with StopSignals() if signals is None else nullcontext(signals) as handlers:
         try:
             settings = load_settings(argv, env)
         except Exception as error:  # a setting we could not read is never a pass
@@ -195,13 +258,14 @@ def run_wait(
                 reporter,
                 report_dir=default_report_dir(env),
                 workspace=workspace_from_env(env),
+                redactor=redactor,
             )
         reporter.begin(settings.run_ids, secrets)
         for note in settings.notes:
             reporter.note(note)
         batch_id = None
         try:
-            verdict, batch_id = asyncio.run(wait_for_verdict(settings, reporter, signals))
+            verdict, batch_id = asyncio.run(wait_for_verdict(settings, reporter, handlers, secrets))
         except Exception as error:  # the last line of defence: never green
             verdict = internal_error(error, secrets)
         return _finish(
@@ -210,6 +274,7 @@ def run_wait(
             report_dir=settings.report_dir,
             junit_path=settings.junit_path,
             workspace=settings.workspace,
+            redactor=redactor,
             run_url=settings.run_url,
             api_url=settings.api_url,
             print_json=settings.print_json,
@@ -228,6 +293,8 @@ def main(
     env: Mapping[str, str] | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    *,
+    signals: StopSignals | None = None,
 ) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     environ = dict(os.environ if env is None else env)
@@ -245,7 +312,7 @@ def main(
     if command == "wait":
         args = args[1:]
     try:
-        return run_wait(args, environ, out, err)
+        return run_wait(args, environ, out, err, signals)
     except Exception as error:  # even writing the reports failed: say so, and never pass
         message = redact(f"{type(error).__name__}: {error}", secrets_in(environ, args))
         err.write(f"testerarmy-wait: internal error: {message}\n")

@@ -1,7 +1,11 @@
-"""The tester.army HTTP client: one ``httpx.AsyncClient``, answers parsed, errors typed.
+"""The tester.army HTTP client: one ``httpx.AsyncClient``, answers read within bounds, parsed,
+secrets taken out, errors typed.
 
 No retries happen here (the wait owns the schedule and the deadline); every failure is
-mapped onto ``ApiError`` with ``transient`` telling whether trying again can help.
+mapped onto ``ApiError`` with ``transient`` telling whether trying again can help. Every
+answer body is hostile until judged: at most ``max_body_bytes`` are read *and* inflated
+(gzip and deflate are decoded here, in bounded steps), JSON may not smuggle ``NaN`` or
+numbers too long to be numbers, and nesting too deep to parse is an unreadable answer.
 """
 
 from __future__ import annotations
@@ -10,14 +14,16 @@ import asyncio
 import email.utils
 import json
 import time
-from collections.abc import Mapping
-from typing import Any, TypeVar
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
 from testerarmy_wait import __version__
+from testerarmy_wait.errors import ApiError
 from testerarmy_wait.models import (
     ApiErrorBody,
     GroupRunQueued,
@@ -25,52 +31,40 @@ from testerarmy_wait.models import (
     TestRunQueued,
     WebhookAccepted,
 )
+from testerarmy_wait.network import Route
+from testerarmy_wait.redaction import Redactor
+
+__all__ = ["ApiError", "TesterArmyClient", "parse_retry_after"]
 
 M = TypeVar("M", bound=BaseModel)
 USER_AGENT = f"testerarmy-wait/{__version__}"
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
-
-
-class ApiError(Exception):
-    """A request that did not give a usable answer."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        transient: bool = False,
-        retry_after_s: float | None = None,
-        reached_server: bool = True,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.transient = transient
-        self.retry_after_s = retry_after_s
-        self.reached_server = reached_server  # False: the request surely had no effect
-
-    @property
-    def safe_to_repeat_post(self) -> bool:
-        """A POST may be sent again only if the first surely started nothing."""
-        return not self.reached_server or self.status == 429
+#: A run answer is kilobytes; the largest real ones are a few megabytes.
+MAX_BODY_BYTES: Final = 16 * 1024 * 1024
+#: Requests in flight at once; the rest wait for a slot (their time counts).
+MAX_IN_FLIGHT: Final = 16
+#: ``Retry-After`` beyond this is taken as this (the deadline bounds every wait anyway).
+MAX_RETRY_AFTER_S: Final = 24 * 3600.0
+_INFLATE_STEP: Final = 1024 * 1024
+_LONGEST_JSON_INTEGER: Final = 30  # digits; longer ones cannot be a count or an index
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date."""
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date. Anything
+    unreadable (or a date whose year overflows) is ``None``; huge values are capped."""
     if value is None or not value.strip():
         return None
     text = value.strip()
     if text.isascii() and text.isdigit():
-        return float(text)
+        return min(float(text[:12]) if len(text) <= 12 else MAX_RETRY_AFTER_S, MAX_RETRY_AFTER_S)
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            return None
+        current = time.time() if now is None else now
+        return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER_S)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 def _segment(value: str) -> str:
@@ -90,27 +84,83 @@ def _hint(status: int) -> str:
     }.get(status, "the server failed" if status >= 500 else "unexpected answer")
 
 
-def _server_message(response: httpx.Response) -> str:
-    """The ``message`` of an error body, if the body is the documented shape."""
+def _json_constant(name: str) -> None:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON: read as unknown (null)."""
+    return None
+
+
+def _json_integer(text: str) -> int | None:
+    """An integer literal; one too long to be a number of ours is unknown (null), and never
+    reaches Python's limit on converting long digit strings."""
+    return int(text) if len(text) <= _LONGEST_JSON_INTEGER else None
+
+
+def loads(body: bytes) -> Any:
+    """JSON text as Python values, judged: see ``_json_constant`` and ``_json_integer``.
+    Raises ``ValueError`` (also for nesting too deep to parse)."""
     try:
-        body = ApiErrorBody.model_validate_json(response.content)
-    except ValidationError:
-        return ""
-    return body.message or body.error
+        return json.loads(body, parse_constant=_json_constant, parse_int=_json_integer)
+    except RecursionError as error:
+        raise ValueError("nested too deeply") from error
 
 
-def error_from_response(response: httpx.Response, what: str) -> ApiError:
-    status = response.status_code
-    message = f"{what}: HTTP {status}, {_hint(status)}"
-    server = _server_message(response)
-    if server:
-        message += f" (server said: {server[:300]})"
-    return ApiError(
-        message,
-        status=status,
-        transient=status in TRANSIENT_STATUSES,
-        retry_after_s=parse_retry_after(response.headers.get("retry-after")),
-    )
+class _TooLarge(Exception):
+    pass
+
+
+def _inflater(encoding: str) -> Any:
+    """A zlib decompressor for ``Content-Encoding`` (None: identity)."""
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(wbits=31)
+    if encoding == "deflate":
+        return zlib.decompressobj(wbits=47)  # zlib or gzip header, detected
+    raise ValueError(f"content encoding {encoding[:40]!r} is not one this client asked for")
+
+
+async def read_bounded(response: httpx.Response, limit: int) -> bytes:
+    """The body of a streamed ``response``, decoded, or ``_TooLarge`` once more than ``limit``
+    bytes came over the wire or out of the decompressor (checked in 1 MiB steps, so a
+    compression bomb never inflates past the limit)."""
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+    inflaters = [i for i in (_inflater(e) for e in reversed(encodings)) if i is not None]
+    if len(inflaters) > 1:
+        raise ValueError("more than one content encoding")
+    inflater = inflaters[0] if inflaters else None
+    body = bytearray()
+    wire = 0
+    async for chunk in response.aiter_raw():
+        wire += len(chunk)
+        if wire > limit:
+            raise _TooLarge
+        if inflater is None:
+            body += chunk
+        else:
+            _inflate(inflater, chunk, body, limit)
+    return bytes(body)
+
+
+def _inflate(inflater: Any, data: bytes, body: bytearray, limit: int) -> None:
+    """Decompress ``data`` onto ``body`` in steps of at most 1 MiB, stopping past ``limit``."""
+    while True:
+        room = min(_INFLATE_STEP, limit + 1 - len(body))
+        out = inflater.decompress(data, room)
+        body += out
+        if len(body) > limit:
+            raise _TooLarge
+        data = inflater.unconsumed_tail
+        if not data and len(out) < room:
+            return
+
+
+class Answer:
+    """A response whose body was read within bounds."""
+
+    def __init__(self, status: int, headers: httpx.Headers, body: bytes) -> None:
+        self.status_code = status
+        self.headers = headers
+        self.content = body
 
 
 class TesterArmyClient:
@@ -125,20 +175,33 @@ class TesterArmyClient:
         *,
         request_timeout_s: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        route: Route | None = None,
+        secrets: Sequence[str] = (),
+        max_body_bytes: int = MAX_BODY_BYTES,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
+        https = api_url.lower().startswith("https:")
+        chosen = route or Route(verify=https)
         self._http = httpx.AsyncClient(
             base_url=api_url.rstrip("/") + "/",
             headers={
                 "Authorization": f"Bearer {api_key}",
                 "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
                 "User-Agent": USER_AGENT,
             },
             timeout=httpx.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)),
             transport=transport,
             follow_redirects=False,
+            trust_env=False,
+            verify=chosen.verify,
+            proxy=chosen.proxy,
         )
         self.requests = 0
         self._timeout_s = request_timeout_s
+        self._max_body_bytes = max_body_bytes
+        self._slots = asyncio.Semaphore(max(1, max_in_flight))
+        self._redactor = Redactor([api_key, *secrets])
 
     async def __aenter__(self) -> TesterArmyClient:
         return self
@@ -149,6 +212,27 @@ class TesterArmyClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
+    def _error(self, what: str, answer: Answer) -> ApiError:
+        status = answer.status_code
+        message = f"{what}: HTTP {status}, {_hint(status)}"
+        server = self._server_message(answer)
+        if server:
+            message += f" (server said: {server[:300]})"
+        return ApiError(
+            message,
+            status=status,
+            transient=status in TRANSIENT_STATUSES,
+            retry_after_s=parse_retry_after(answer.headers.get("retry-after")),
+        )
+
+    def _server_message(self, answer: Answer) -> str:
+        """The ``message`` of an error body, if the body is the documented shape."""
+        try:
+            body = ApiErrorBody.model_validate(self._redactor.deep(loads(answer.content)))
+        except (ValueError, ValidationError):
+            return ""
+        return self._redactor.text(body.message or body.error)
+
     async def _request(
         self,
         method: str,
@@ -157,22 +241,38 @@ class TesterArmyClient:
         *,
         json_body: Mapping[str, Any] | None = None,
         timeout_s: float | None = None,
-    ) -> httpx.Response:
+    ) -> Answer:
         self.requests += 1
         # httpx's timeouts bound each read; a server that trickles bytes would never trip
-        # them, so the whole exchange is bounded as well.
+        # them, so the whole exchange (and the wait for a free slot) is bounded as well.
         limit = max(0.1, self._timeout_s if timeout_s is None else timeout_s)
         try:
-            async with asyncio.timeout(limit):
-                response = await self._http.request(
+            async with (
+                asyncio.timeout(limit),
+                self._slots,
+                self._http.stream(
                     method,
                     path.lstrip("/"),
                     json=json_body,
                     timeout=httpx.Timeout(limit, connect=min(10.0, limit)),
-                )
+                ) as response,
+            ):
+                body = await read_bounded(response, self._max_body_bytes)
+                return Answer(response.status_code, response.headers, body)
         except TimeoutError as exc:
             raise ApiError(
                 f"{what}: no complete answer within {limit:g} s", transient=True
+            ) from exc
+        except _TooLarge as exc:
+            raise ApiError(
+                f"{what}: the answer is larger than {self._max_body_bytes // (1024 * 1024)} MiB;"
+                " treated as unreadable",
+                transient=True,
+            ) from exc
+        except (ValueError, zlib.error, httpx.DecodingError) as exc:
+            raise ApiError(
+                f"{what}: the answer could not be decoded ({self._redactor.message(str(exc))})",
+                transient=True,
             ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise ApiError(
@@ -188,38 +288,39 @@ class TesterArmyClient:
             raise ApiError(
                 f"{what}: connection failed ({type(exc).__name__})", transient=True
             ) from exc
-        return response
 
-    @staticmethod
-    def _parse(response: httpx.Response, model: type[M], what: str) -> M:
+    def _parse(self, answer: Answer, model: type[M], what: str) -> M:
         try:
-            data = json.loads(response.content)
+            data = loads(answer.content)
         except (ValueError, UnicodeDecodeError) as exc:
-            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            kind = answer.headers.get("content-type", "no content type").split(";")[0]
+            reason = "nested too deeply" if "nested" in str(exc) else "not JSON"
             raise ApiError(
-                f"{what}: HTTP {response.status_code} with a body that is not JSON ({kind})",
-                status=response.status_code,
+                f"{what}: HTTP {answer.status_code} with a body that is {reason} "
+                f"({self._redactor.text(kind[:60])})",
+                status=answer.status_code,
                 transient=True,
             ) from exc
         try:
-            return model.model_validate(data)
+            return model.model_validate(self._redactor.deep(data))
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
+            where = ".".join(str(p) for p in first["loc"])[:100] or "body"
             raise ApiError(
-                f"{what}: the answer does not have the documented shape ({where}: {first['msg']})",
-                status=response.status_code,
+                f"{what}: the answer does not have the documented shape "
+                f"({self._redactor.text(where)}: {first['msg'][:200]})",
+                status=answer.status_code,
                 transient=False,
             ) from exc
 
     async def get_run(self, run_id: str, *, timeout_s: float | None = None) -> Run:
         what = f"GET run {run_id}"
-        response = await self._request(
+        answer = await self._request(
             "GET", f"v1/runs/{_segment(run_id)}", what, timeout_s=timeout_s
         )
-        if response.status_code != 200:
-            raise error_from_response(response, what)
-        run = self._parse(response, Run, what)
+        if answer.status_code != 200:
+            raise self._error(what, answer)
+        run = self._parse(answer, Run, what)
         if run.id.lower() != run_id.lower():
             raise ApiError(f"{what}: the answer is about another run", status=200)
         return run
@@ -227,20 +328,20 @@ class TesterArmyClient:
     async def cancel_run(self, run_id: str, *, timeout_s: float | None = None) -> bool:
         """Ask to cancel; True if cancelled now, False if it had already finished (409)."""
         what = f"cancel run {run_id}"
-        response = await self._request(
+        answer = await self._request(
             "POST", f"v1/runs/{_segment(run_id)}/cancel", what, timeout_s=timeout_s
         )
-        if response.status_code == 409:
+        if answer.status_code == 409:
             return False
-        if response.status_code != 200:
-            raise error_from_response(response, what)
+        if answer.status_code != 200:
+            raise self._error(what, answer)
         return True
 
     async def _trigger(self, path: str, what: str, body: Mapping[str, Any], model: type[M]) -> M:
-        response = await self._request("POST", path, what, json_body=body)
-        if response.status_code not in (200, 201, 202):
-            raise error_from_response(response, what)
-        return self._parse(response, model, what)
+        answer = await self._request("POST", path, what, json_body=body)
+        if answer.status_code not in (200, 201, 202):
+            raise self._error(what, answer)
+        return self._parse(answer, model, what)
 
     async def trigger_test(self, test_id: str, body: Mapping[str, Any]) -> TestRunQueued:
         return await self._trigger(

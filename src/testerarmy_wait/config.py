@@ -8,7 +8,6 @@ flag, then the action input, then the environment variable, then the default.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import re
 import uuid
@@ -19,6 +18,8 @@ from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from testerarmy_wait import __version__
+from testerarmy_wait.errors import UsageError
+from testerarmy_wait.network import Route, is_loopback_host, route_for
 from testerarmy_wait.verdict import ALWAYS_FAILING, CONFIGURABLE, Policy, Result
 
 DEFAULT_API_URL = "https://tester.army/api"
@@ -28,12 +29,11 @@ DEFAULT_REQUEST_TIMEOUT_S = 30.0
 DEFAULT_ERROR_BUDGET = 8
 REPORT_DIR_NAME = "testerarmy-reports"
 MAX_TIMEOUT_S = 24 * 3600.0
+#: The shortest poll interval: against tester.army, and against a loopback sandbox.
+MIN_POLL_INTERVAL_S = 1.0
+MIN_LOOPBACK_POLL_INTERVAL_S = 0.02
 
 T = TypeVar("T")
-
-
-class UsageError(Exception):
-    """A setting is missing or invalid; the message is one sentence naming it."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,7 @@ class Settings:
     print_json: bool = False
     notes: tuple[str, ...] = ()  # non-fatal remarks about the settings
     start: StartRequest | None = None  # set when this invocation starts the runs
+    route: Route | None = None  # TLS trust and proxy; None: the client's defaults
     cancel_on_timeout: bool | None = None  # None: only runs this invocation started
     cancel_on_interrupt: bool | None = None
 
@@ -180,7 +181,7 @@ def _fail(name: str, problem: str) -> NoReturn:
 
 
 def parse_run_ids(raw: str, name: str = "run-id") -> tuple[str, ...]:
-    ids: list[str] = []
+    ids: dict[str, None] = {}
     for token in re.split(r"[\s,]+", raw.strip()):
         if not token:
             continue
@@ -190,8 +191,7 @@ def parse_run_ids(raw: str, name: str = "run-id") -> tuple[str, ...]:
             _fail(name, f"{_shown(token)} is not a run id (a UUID like 3f2a9c1e-...)")
         if len(token) != 36 or canonical != token.lower():
             _fail(name, f"{_shown(token)} is not a run id in the canonical UUID form")
-        if canonical not in ids:
-            ids.append(canonical)
+        ids[canonical] = None
     return tuple(ids)
 
 
@@ -199,15 +199,6 @@ def _shown(value: str, limit: int = 60) -> str:
     """A user-typed value quoted for an error message, cut and without control chars."""
     clean = "".join(c if c.isprintable() else "?" for c in value)
     return repr(clean if len(clean) <= limit else clean[:limit] + "…")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _is_http_url(text: str) -> bool:
@@ -222,8 +213,15 @@ def parse_api_url(raw: str, name: str = "api-url") -> str:
         _fail(name, f"{_shown(text)} is not an http(s) URL like {DEFAULT_API_URL}")
     if parts.query or parts.fragment or parts.username or parts.password:
         _fail(name, "must not contain a query, a fragment or credentials")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        _fail(name, "must use https (plain http is allowed only for loopback hosts)")
+    try:
+        _ = parts.port
+    except ValueError:
+        _fail(name, f"{_shown(text)} has an invalid port")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        _fail(
+            name,
+            "must use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)",
+        )
     return text.rstrip("/")
 
 
@@ -346,8 +344,19 @@ def _raw_value(setting: Setting, flags: argparse.Namespace, env: Mapping[str, st
         flag_value = "\n".join(flag_value)
     for value in (flag_value, env.get(setting.input_var), env.get(setting.env_var)):
         if value is not None and value.strip():
+            if not _is_utf8(value):
+                _fail(setting.name, "is not valid UTF-8 text")
             return str(value)
     return None
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text holding bytes that were not UTF-8 (surrogate escapes from the OS)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _get(
@@ -419,6 +428,25 @@ def _path(raw: str, name: str) -> Path:
     if "\x00" in text:
         _fail(name, "contains a NUL character")
     return Path(text)
+
+
+def inside_workspace(path: Path, workspace: Path) -> bool:
+    """True when ``path``, with every symbolic link followed, is inside ``workspace``."""
+    try:
+        path.resolve().relative_to(workspace.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _in_workspace(path: Path, workspace: Path, name: str) -> Path:
+    if not inside_workspace(workspace / path, workspace):
+        _fail(
+            name,
+            f"{_shown(str(path))} is outside the workspace ({_shown(str(workspace))}); "
+            "reports stay inside it, where later steps find them",
+        )
+    return workspace / path
 
 
 def _positive_int(raw: str, name: str) -> int:
@@ -589,16 +617,29 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
     if not api_key.startswith("sk_"):
         notes.append("the API key does not start with sk_; check that it is a tester.army key")
     workspace = workspace_from_env(env)
-    report_dir = workspace / _get("report-dir", flags, env, _path, Path(REPORT_DIR_NAME))
+    report_dir = _in_workspace(
+        _get("report-dir", flags, env, _path, Path(REPORT_DIR_NAME)), workspace, "report-dir"
+    )
     junit_path = _get("junit-path", flags, env, _path, None)
+    if junit_path is not None:
+        junit_path = _in_workspace(junit_path, workspace, "junit-path")
+    api_url = api_url or DEFAULT_API_URL
+    loopback = is_loopback_host(urlsplit(api_url).hostname or "")
+    floor = MIN_LOOPBACK_POLL_INTERVAL_S if loopback else MIN_POLL_INTERVAL_S
+    poll_interval = _get(
+        "poll-interval", flags, env, _duration_up_to(3600), DEFAULT_POLL_INTERVAL_S
+    )
+    if poll_interval < floor:
+        _fail(
+            "poll-interval",
+            f"must be at least {floor:g} s against {'a loopback' if loopback else 'this'} API",
+        )
     return Settings(
         run_ids=run_ids,
         api_key=api_key,
-        api_url=api_url or DEFAULT_API_URL,
+        api_url=api_url,
         timeout_s=_get("timeout", flags, env, parse_duration, DEFAULT_TIMEOUT_S),
-        poll_interval_s=_get(
-            "poll-interval", flags, env, _duration_up_to(3600), DEFAULT_POLL_INTERVAL_S
-        ),
+        poll_interval_s=poll_interval,
         request_timeout_s=_get(
             "request-timeout", flags, env, _duration_up_to(600), DEFAULT_REQUEST_TIMEOUT_S
         ),
@@ -609,10 +650,11 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
         run_url=_get("run-url", flags, env, parse_run_url, None),
         workspace=workspace,
         report_dir=report_dir,
-        junit_path=None if junit_path is None else workspace / junit_path,
+        junit_path=junit_path,
         print_json=bool(flags.json),
         notes=tuple(notes),
         start=start,
         cancel_on_timeout=_get("cancel-on-timeout", flags, env, parse_bool, None),
         cancel_on_interrupt=_get("cancel-on-interrupt", flags, env, parse_bool, None),
+        route=route_for(api_url, env),
     )

@@ -7,12 +7,60 @@ optional fields may be missing. Deciding what a value *means* is left to ``verdi
 
 from __future__ import annotations
 
-from typing import Any, Final
+import math
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "cancelled"})
 KNOWN_STATUSES: Final = frozenset({"queued", "running"}) | TERMINAL_STATUSES
+#: Numbers beyond this (in either direction) are not believed: they cannot be a count, an
+#: index or milliseconds, and floats lose integer precision past it.
+LARGEST_BELIEVED_NUMBER: Final = 2**53
+
+
+def judged_number(value: Any) -> float | None:
+    """A number the server sent, judged: a finite value within ``LARGEST_BELIEVED_NUMBER``
+    (digits in a string count too), else ``None`` (unknown). Never raises: ``NaN``,
+    ``Infinity``, ``1e999``, a 400-digit integer or ``true`` all become unknown."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text or len(text) > 40 or not text.isascii():
+            return None
+        try:
+            value = int(text) if text.lstrip("+-").isdigit() else float(text)
+        except ValueError:
+            return None
+    if isinstance(value, int):
+        return float(value) if abs(value) <= LARGEST_BELIEVED_NUMBER else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) and abs(value) <= LARGEST_BELIEVED_NUMBER else None
+    return None
+
+
+def _whole(value: Any) -> int | None:
+    number = judged_number(value)
+    return int(number) if number is not None and number.is_integer() else None
+
+
+def _not_negative(value: Any) -> float | None:
+    number = judged_number(value)
+    return number if number is not None and number >= 0 else None
+
+
+def _not_negative_whole(value: Any) -> int | None:
+    number = _whole(value)
+    return number if number is not None and number >= 0 else None
+
+
+#: A whole number, or None when the server's value cannot be believed (see ``judged_number``).
+WholeNumber = Annotated[int | None, BeforeValidator(_whole)]
+#: Milliseconds (or a count): a whole number >= 0, or None.
+Count = Annotated[int | None, BeforeValidator(_not_negative_whole)]
+#: A duration in milliseconds >= 0 (fractions allowed), or None.
+Milliseconds = Annotated[float | None, BeforeValidator(_not_negative)]
 
 
 class ApiModel(BaseModel):
@@ -30,12 +78,12 @@ class Issue(ApiModel):
     name: str = ""
     description: str = ""
     url: str = ""
-    severity: int | None = None
+    severity: int | None = None  # 1-5; anything else is unknown (and blocks)
     reproduction_steps: list[str] = Field(default_factory=list, alias="reproductionSteps")
     expected_behavior: str | None = Field(default=None, alias="expectedBehavior")
     actual_behavior: str | None = Field(default=None, alias="actualBehavior")
     screenshot_url: str | None = Field(default=None, alias="screenshotUrl")
-    t_ms: int | None = Field(default=None, alias="tMs")
+    t_ms: Count = Field(default=None, alias="tMs")
 
     _lists = field_validator("reproduction_steps", mode="before")(_none_to_list)
 
@@ -49,13 +97,7 @@ class Issue(ApiModel):
     def _loose_severity(cls, value: Any) -> Any:
         # A severity we cannot read, or outside 1-5, is kept as unknown, which the policy
         # treats as blocking.
-        number: int | None = None
-        if isinstance(value, bool):
-            number = None
-        elif isinstance(value, int | float) and float(value).is_integer():
-            number = int(value)
-        elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-            number = int(value.strip())
+        number = _whole(value)
         return number if number is not None and 1 <= number <= 5 else None
 
     @property
@@ -64,15 +106,15 @@ class Issue(ApiModel):
 
 
 class Step(ApiModel):
-    step_index: int | None = Field(default=None, alias="stepIndex")
+    step_index: WholeNumber = Field(default=None, alias="stepIndex")
     title: str = ""
     type: str | None = None
     status: str | None = None
     summary: str | None = None
     error: str | None = None
     error_code: str | None = Field(default=None, alias="errorCode")
-    started_at_ms: int | None = Field(default=None, alias="startedAtMs")
-    completed_at_ms: int | None = Field(default=None, alias="completedAtMs")
+    started_at_ms: Count = Field(default=None, alias="startedAtMs")
+    completed_at_ms: Count = Field(default=None, alias="completedAtMs")
 
     @property
     def duration_ms(self) -> int | None:
@@ -96,6 +138,11 @@ class TestOutput(ApiModel):
     steps: list[Step] = Field(default_factory=list)
 
     _lists = field_validator("issues", "screenshots", "steps", mode="before")(_none_to_list)
+
+    @property
+    def claims_planner_skipped(self) -> bool:
+        """The output also says ``kind: planner_skipped``: a contradiction (see parse_output)."""
+        return (self.model_extra or {}).get("kind") == "planner_skipped"
 
 
 class PlannerSkippedOutput(ApiModel):
@@ -122,6 +169,10 @@ def parse_output(value: Any) -> RunOutput | None:
     if not isinstance(value, dict):
         return UnknownOutput.model_validate({"value": value})
     if value.get("kind") == "planner_skipped":
+        if "result" in value or value.get("issues"):
+            # Skipped, yet with a result or issues: judged as a test output (its issues count)
+            # and flagged (``claims_planner_skipped``), so a contradiction never passes.
+            return TestOutput.model_validate(value)
         return PlannerSkippedOutput.model_validate(value)
     if "result" in value or "featureName" in value:
         return TestOutput.model_validate(value)
@@ -141,9 +192,9 @@ class Run(ApiModel):
     output: RunOutput | None = None
     test_plan: dict[str, Any] | None = Field(default=None, alias="testPlan")
     error: RunError | None = None
-    duration_ms: float | None = Field(default=None, alias="durationMs")
+    duration_ms: Milliseconds = Field(default=None, alias="durationMs")
     execution_mode: str | None = Field(default=None, alias="executionMode")
-    auto_retry_count: int | None = Field(default=None, alias="autoRetryCount")
+    auto_retry_count: Count = Field(default=None, alias="autoRetryCount")
     user_name: str | None = Field(default=None, alias="userName")
     created_at: str | None = Field(default=None, alias="createdAt")
     started_at: str | None = Field(default=None, alias="startedAt")

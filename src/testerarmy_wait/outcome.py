@@ -48,3 +48,4 @@ class Progress:
     polls: int  # answers received for this run so far
     elapsed_s: float  # since the wait began
     note: str | None = None  # e.g. "HTTP 503, retrying in 2.0 s"; already plain text
+    total: int = 1  # runs being watched in all

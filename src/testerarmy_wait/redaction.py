@@ -1,15 +1,29 @@
-"""Secrets given to the program, found so they can be masked and taken out of messages."""
+"""Secrets given to the program, found so they can be masked and taken out of everything it
+writes.
+
+Server text may quote a secret (an error message repeating the key, an issue the agent wrote
+after seeing it on a page). Secrets are taken out of server answers as soon as they are parsed
+(:meth:`Redactor.deep`), out of our own messages (:meth:`Redactor.message`), and once more
+from every rendered sink (:meth:`Redactor.rendered`), where the escaped forms a secret takes in
+markdown are looked for as well: the runner's masking matches the exact text only.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from testerarmy_wait.config import SETTINGS_BY_NAME
 
 SECRET_SETTINGS = ("api-key", "group-webhook-url")
-KEY_LIKE = re.compile(r"sk_[A-Za-z0-9_\-]+")
+#: Text that looks like a tester.army key (in our own messages, e.g. a key typed into the
+#: wrong setting): ``sk_`` and at least six key characters, not inside a longer word.
+KEY_LIKE: Final = re.compile(r"(?<![A-Za-z0-9])sk_[A-Za-z0-9_\-]{6,}")
+MASK: Final = "***"
+#: Secrets shorter than this are not searched for in text (they would match everywhere).
+MIN_SECRET_CHARS: Final = 4
 
 
 def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
@@ -32,6 +46,62 @@ def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
 
 def redact(text: str, secrets: Sequence[str]) -> str:
     """A message that may quote user input, with every secret taken out."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return KEY_LIKE.sub("sk_***", text)
+    return Redactor(secrets).message(text)
+
+
+class Redactor:
+    """Takes the given secrets out of text and parsed JSON."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        found = {s for s in secrets if len(s) >= MIN_SECRET_CHARS}
+        self.secrets: tuple[str, ...] = tuple(sorted(found, key=len, reverse=True))
+        self._rendered: tuple[str, ...] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.secrets)
+
+    def text(self, text: str) -> str:
+        """``text`` with every secret replaced by ``***``."""
+        for secret in self.secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        return text
+
+    def message(self, text: str) -> str:
+        """One of our own messages (it may quote settings): secrets and key-like text out."""
+        return KEY_LIKE.sub("sk_" + MASK, self.text(text))
+
+    def deep(self, data: Any) -> Any:
+        """A parsed JSON value with every secret taken out of every string in it (keys
+        included). Iterative: nesting depth costs no stack."""
+        if not self.secrets:
+            return data
+        root: list[Any] = [data]
+        stack: list[tuple[Any, Any]] = [(root, 0)]
+        while stack:
+            container, key = stack.pop()
+            value = container[key]
+            if isinstance(value, str):
+                container[key] = self.text(value)
+            elif isinstance(value, list):
+                stack.extend((value, i) for i in range(len(value)))
+            elif isinstance(value, dict):
+                clean = {self.text(k): v for k, v in value.items()}
+                container[key] = clean
+                stack.extend((clean, k) for k in clean)
+        return root[0]
+
+    def rendered(self, text: str) -> str:
+        """A finished sink (summary, report file, log text): secrets out in their plain and
+        their markdown-escaped forms."""
+        if not self.secrets:
+            return text
+        if self._rendered is None:
+            from testerarmy_wait.report.escape import md_text
+
+            variants = {v for s in self.secrets for v in (s, md_text(s, None)) if v}
+            self._rendered = tuple(sorted(variants, key=len, reverse=True))
+        for variant in self._rendered:
+            if variant in text:
+                text = text.replace(variant, MASK)
+        return text

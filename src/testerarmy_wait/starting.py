@@ -144,6 +144,8 @@ async def start_runs(
 
     Raises ``ApiError`` or ``StartRefused`` when nothing was started, ``StartStopped``
     when time ran out or a signal came first."""
+    if stop.is_set():  # a signal came before anything was asked: start nothing
+        raise StartStopped("the job was interrupted before the runs were started", interrupted=True)
     attempts = asyncio.create_task(_attempts(client, request, deadline, clock))
     stopper = asyncio.create_task(stop.wait())
     try:

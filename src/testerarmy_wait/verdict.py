@@ -193,9 +193,12 @@ def _run_rank(run: RunVerdict) -> tuple[int, int, int]:
     )
 
 
+UNKNOWN_SEVERITY_RANK = 6  # an unreadable severity sorts (and blocks) above critical
+
+
 def severity_rank(issue: Issue) -> int:
     """Sort key: unknown severity counts as the worst."""
-    return 6 if issue.severity is None else issue.severity
+    return UNKNOWN_SEVERITY_RANK if issue.severity is None else issue.severity
 
 
 def sort_issues(issues: Iterable[Issue]) -> tuple[Issue, ...]:
@@ -207,9 +210,14 @@ def _classify_output(output: TestOutput, policy: Policy) -> tuple[Result, str]:
     others = len(output.issues) - len(blocking)
     if blocking:
         worst = max(severity_rank(i) for i in blocking)
-        label = "unknown" if worst == 6 else f"{worst}"
+        label = "unknown" if worst == UNKNOWN_SEVERITY_RANK else f"{worst}"
         return Result.FAILED, (
             f"{_count(len(blocking), 'blocking issue')} found (worst severity {label})"
+        )
+    if output.claims_planner_skipped:
+        return Result.ERROR, (
+            "contradictory answer: the run says the planner skipped it and also gives "
+            f"{'a result' if output.result is not None else 'issues'}; open it on tester.army"
         )
     if output.result == "PASS":
         if others:
@@ -235,6 +243,18 @@ def classify_run(run: Run, policy: Policy) -> tuple[Result, str]:
             detail = ": ".join(p for p in (run.error.code, run.error.message) if p)
             return Result.ERROR, f"the test infrastructure failed ({detail}); retry the run"
         return Result.ERROR, "the test infrastructure failed without an error message; retry"
+    result, reason = _classify_completed(run, policy)
+    error = run.error
+    if result in (Result.PASS, Result.SKIPPED) and error and (error.code or error.message):
+        detail = ": ".join(p for p in (error.code, error.message) if p)
+        return Result.ERROR, (
+            f"contradictory answer: the run completed ({result.value}) but also reports "
+            f"an error ({detail}); open it on tester.army"
+        )
+    return result, reason
+
+
+def _classify_completed(run: Run, policy: Policy) -> tuple[Result, str]:
     output = run.output
     if isinstance(output, PlannerSkippedOutput):
         reason = output.reason or "no reason given"

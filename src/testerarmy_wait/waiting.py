@@ -4,7 +4,8 @@ One wall-clock deadline bounds everything. The first poll goes out at once; runn
 runs are polled every ``poll_interval_s``; transient errors back off with jitter and
 respect ``Retry-After``, never past the deadline; a separate budget counts consecutive
 errors; permanent errors stop a watch at once. At the deadline: one last look, then
-``TIMEOUT``.
+``TIMEOUT`` (or ``API_ERROR`` when the API never gave a usable answer for the run). The last
+look fits in time reserved before the job's own deadline (``last_look_timeout_s``).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from testerarmy_wait.schedule import Jitter, bounded, poll_wait, retry_delays, r
 
 ProgressSink = Callable[[Progress], None]
 Sleep = Callable[[float], Awaitable[None]]
-LAST_LOOK_TIMEOUT_S = 10.0
+LAST_LOOK_TIMEOUT_S = 5.0
+CANCEL_TIMEOUT_S = 5.0
 NOT_FOUND_GRACE_S = 30.0
 
 
 @dataclass(frozen=True)
 class WaitOptions:
-    deadline: float  # on the ``clock``'s scale
+    deadline: float  # on the ``clock``'s scale: polling stops here, then the last look
     poll_interval_s: float = 10.0
     request_timeout_s: float = 30.0
     error_budget: int = 8  # consecutive failed requests tolerated per run
@@ -38,6 +40,7 @@ class WaitOptions:
     retry_base_s: float = 1.0  # first retry back-off; doubles up to a minute
     jitter: Jitter | None = None  # for retry back-off; None = full jitter
     poll_jitter: Jitter | None = None
+    last_look_timeout_s: float = LAST_LOOK_TIMEOUT_S  # fits between deadline and the job's end
 
 
 @dataclass
@@ -77,10 +80,13 @@ class Waiter:
         self._opt = options
         self._on_progress = on_progress
         self._began = options.clock()
+        self._total = 1
 
     def _report(self, watch: _Watch, note: str | None = None) -> None:
         elapsed = self._opt.clock() - self._began
-        self._on_progress(Progress(watch.run_id, watch.last_status(), watch.polls, elapsed, note))
+        self._on_progress(
+            Progress(watch.run_id, watch.last_status(), watch.polls, elapsed, note, self._total)
+        )
 
     def _remember(self, watch: _Watch, run: Run) -> None:
         watch.run = run
@@ -144,11 +150,18 @@ class Waiter:
         try:
             run = await self._client.get_run(
                 watch.run_id,
-                timeout_s=min(LAST_LOOK_TIMEOUT_S, self._opt.request_timeout_s),
+                timeout_s=min(self._opt.last_look_timeout_s, self._opt.request_timeout_s),
             )
         except ApiError as error:
             if not error.transient and not self._tolerated_404(watch, error):
                 return watch.outcome(StopReason.API_ERROR, error.message)
+            if watch.run is None:  # not one usable answer in the whole wait
+                waited = self._opt.clock() - watch.began
+                return watch.outcome(
+                    StopReason.API_ERROR,
+                    f"the API gave no usable answer about the run in {waited:.0f} s "
+                    f"(last: {error})",
+                )
             return watch.outcome(
                 StopReason.TIMEOUT,
                 f"still {watch.last_status()} when the deadline passed "
@@ -169,20 +182,20 @@ class Waiter:
         """Watch every run concurrently; if ``stop`` is set, return at once with the
         unfinished runs marked ``INTERRUPTED``."""
         began = self._opt.clock()
+        self._total = max(1, len(targets))
         watches = [_Watch(run_id, trigger, began) for run_id, trigger in targets]
         tasks = [asyncio.create_task(self.watch(w)) for w in watches]
         stopper = asyncio.create_task((stop or asyncio.Event()).wait())
+        # One future for all the watches: waiting on it costs the same for 5 runs or 5,000.
+        every: asyncio.Future[Any] = asyncio.gather(*tasks, return_exceptions=True)
         try:
-            pending: set[asyncio.Future[Any]] = set[asyncio.Future[Any]](tasks)
-            while pending and not stopper.done():
-                waiting_on: set[asyncio.Future[Any]] = {*pending, stopper}
-                _done, still = await asyncio.wait(waiting_on, return_when=asyncio.FIRST_COMPLETED)
-                pending = still - {stopper}
+            if tasks:
+                await asyncio.wait({every, stopper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
             stopper.cancel()
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, stopper, return_exceptions=True)
+            await asyncio.gather(every, stopper, return_exceptions=True)
         outcomes: list[RunOutcome] = []
         for watch, task in zip(watches, tasks, strict=True):
             if task.done() and not task.cancelled() and task.exception() is None:
@@ -204,7 +217,7 @@ class Waiter:
 
 
 async def cancel_runs(
-    client: TesterArmyClient, run_ids: Sequence[str], *, timeout_s: float = 5.0
+    client: TesterArmyClient, run_ids: Sequence[str], *, timeout_s: float = CANCEL_TIMEOUT_S
 ) -> dict[str, str]:
     """Ask the API to cancel each run, concurrently, all within ``timeout_s``.
 

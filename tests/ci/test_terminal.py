@@ -75,8 +75,8 @@ def test_plain_progress_prints_a_line_only_when_the_status_changes() -> None:
         line.update(event)
     line.clear()
     assert out.getvalue().splitlines() == [
-        f"{CHECKOUT_ID}: queued after 10.0 s, 1 poll",
-        f"{CHECKOUT_ID}: running after 30.0 s, 3 polls",
+        f"{CHECKOUT_ID[:8]}: queued after 10.0 s, 1 poll",
+        f"{CHECKOUT_ID[:8]}: running after 30.0 s, 3 polls",
     ]
 
 
@@ -90,8 +90,12 @@ def test_plain_progress_prints_notes_such_as_retries() -> None:
 
 def test_tty_status_line_redraws_in_place_and_clears() -> None:
     out = io.StringIO()
-    line = StatusLine(out, is_tty=True, width=lambda: 80)
+    now = [0.0]
+    line = StatusLine(out, is_tty=True, width=lambda: 80, clock=lambda: now[0])
     line.update(progress("queued", 1))
+    now[0] += 0.05
+    line.update(progress("queued", 1))  # within a tenth of a second: not redrawn
+    now[0] += 0.1
     line.update(progress("running\x1b[31m", 2))
     assert "\n" not in out.getvalue()
     assert out.getvalue().count(CLEAR_LINE) == 2

@@ -159,6 +159,39 @@ def test_sigterm_to_the_container_exits_143_with_outputs_written(
     assert step.summary.startswith("## ")
 
 
+def test_sigterm_to_pid_1_in_its_first_moments_is_not_lost(
+    manual_sandbox: Any, github_step: GitHubStep
+) -> None:
+    """As PID 1 a SIGTERM without a handler is ignored: the handler is installed before the
+    heavy imports, so a signal right after it ends the step at once, CANCELLED with outputs."""
+    run_id = manual_sandbox.create_run("passes")  # stays queued: only the signal can end it
+    started = docker(
+        *github_step.docker_args(inputs_for(manual_sandbox, run_id), {}),
+        "--detach",
+        github_step.image,
+    )
+    assert started.returncode == 0, started.stderr
+    pid = int(docker("inspect", "--format", "{{.State.Pid}}", github_step.name).stdout)
+    for _ in range(5000):  # the moment PID 1 catches SIGTERM (seen from the host's /proc)
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            break
+        mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt"))
+        if int(mask, 16) & (1 << 14):
+            break
+        time.sleep(0.001)
+    docker("kill", "--signal", "TERM", github_step.name)
+    waited = subprocess.run(
+        ["docker", "wait", github_step.name], capture_output=True, text=True, timeout=60, check=True
+    )
+
+    assert int(waited.stdout.strip()) == 143
+    step = github_step.result(143, docker("logs", github_step.name).stdout, "")
+    assert step.outputs["result"] == "CANCELLED"
+    assert step.outputs["exitCode"] == "143"
+
+
 def test_docker_stop_cancels_the_run_the_step_started_and_writes_outputs(
     manual_sandbox: Any, github_step: GitHubStep
 ) -> None:

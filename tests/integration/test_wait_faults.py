@@ -74,9 +74,11 @@ def test_retry_after_seconds_is_honoured(sandbox: Any, tmp_path: Path) -> None:
 
 def test_retry_after_is_never_waited_past_the_deadline(sandbox: Any, tmp_path: Path) -> None:
     run_id = sandbox.create_run("slow")
-    sandbox.faults.add(path=run_path(run_id), fault=Fault.rate_limited(retry_after=3600))
+    sandbox.faults.add(
+        path=run_path(run_id), nth=range(2, 10_000), fault=Fault.rate_limited(retry_after=3600)
+    )
     job = run_job(tmp_path, env_for(sandbox, [run_id], INPUT_TIMEOUT="0.5"))
-    assert (job.code, job.outputs["result"]) == (3, "TIMEOUT")
+    assert (job.code, job.outputs["result"]) == (3, "TIMEOUT")  # seen running, then 429s
     assert job.report["elapsedMs"] < 10_000  # not the hour the server asked for
 
 

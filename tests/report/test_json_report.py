@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import json
 
-from testerarmy_wait.report.json_report import SCHEMA_VERSION, build_report, render_json
+from testerarmy_wait.report.json_report import (
+    MAX_LISTED,
+    MAX_TEXT_CHARS,
+    SCHEMA_VERSION,
+    build_report,
+    render_json,
+)
 from testerarmy_wait.verdict import usage_error
 from tests.report.factories import (
     CHECKOUT_ID,
@@ -11,6 +17,7 @@ from tests.report.factories import (
     api_error_verdict,
     checkout_run_data,
     checkout_verdict,
+    huge_run_data,
     outcome,
     triggered_verdict,
     verdict_of,
@@ -82,3 +89,16 @@ def test_lone_surrogates_become_replacement_characters_so_utf8_can_hold_them() -
     text = render_json(verdict_of(outcome(data)))
     text.encode("utf-8")
     assert json.loads(text)["runs"][0]["featureName"] == "bad \ufffd text"
+
+
+def test_a_run_with_more_than_the_listed_maximum_says_what_it_left_out() -> None:
+    data = huge_run_data(issues=MAX_LISTED + 7, steps=MAX_LISTED + 3, description_bytes=100)
+    data["output"]["issues"][0]["description"] = "d" * (MAX_TEXT_CHARS + 10)
+    [run] = build_report(verdict_of(outcome(data)))["runs"]
+    assert len(run["issues"]) == MAX_LISTED
+    assert len(run["steps"]) == MAX_LISTED
+    assert run["issueCount"] == MAX_LISTED + 7  # the counts stay whole
+    assert run["omitted"] == {"issues": 7, "steps": 3, "screenshots": 0, "textsCut": 1}
+    failed = [s for s in data["output"]["steps"] if s.get("status") == "failed"]
+    listed_failed = [s for s in run["steps"] if s["status"] == "failed"]
+    assert len(listed_failed) == min(len(failed), MAX_LISTED)  # failed steps are kept

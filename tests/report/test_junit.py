@@ -184,7 +184,11 @@ def test_usage_error_still_writes_one_error_case() -> None:
 def test_huge_run_is_valid_complete_and_cuts_only_very_long_texts() -> None:
     xml = render_junit(verdict_of(outcome(huge_run_data(issues=500, steps=2000))))
     root = parse(xml)
-    assert root.get("tests") == str(2000 + 500)
+    # 1,000 step cases (the failed ones among them), every issue, and one case saying what
+    # was left out
+    assert root.get("tests") == str(1000 + 500 + 1)
+    left_out = [c for c in root.iter("testcase") if c.get("name") == "Left out of this report"]
+    assert "1,000 steps not listed here" in (left_out[0].findtext("system-out") or "")
     assert_counts_match(root)
     assert len(xml.encode()) < 5 * 1024 * 1024
     long_text = "y" * 10_000

@@ -14,13 +14,22 @@ from typing import Protocol, TextIO
 
 from testerarmy_wait.ci.github import WorkflowCommands, announce, append_summary, write_outputs
 from testerarmy_wait.ci.gitlab import Sections
-from testerarmy_wait.ci.terminal import StatusLine, header_lines, render_text, run_lines
+from testerarmy_wait.ci.progress import ProgressDigest
+from testerarmy_wait.ci.terminal import (
+    StatusLine,
+    header_lines,
+    plan_runs,
+    render_text,
+    run_lines,
+    summary_line,
+)
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.escape import terminal_text
 from testerarmy_wait.report.files import ReportPaths
-from testerarmy_wait.report.formatting import format_duration, plural, short_id
+from testerarmy_wait.report.formatting import plural, short_id
 from testerarmy_wait.report.summary import render_summary
-from testerarmy_wait.report.values import safe_run_id, safe_status
+from testerarmy_wait.report.values import safe_run_id
 from testerarmy_wait.verdict import Result, Verdict
 
 SUMMARY_MAX_BYTES = 512 * 1024
@@ -60,14 +69,6 @@ def _waiting_line(run_ids: Sequence[str]) -> str | None:
     return f"Waiting for {plural(len(run_ids), 'tester.army run')}: {shown}{more}"
 
 
-def _progress_line(event: Progress) -> str:
-    note = f" ({terminal_text(event.note, limit=300)})" if event.note else ""
-    return (
-        f"{_run_label(event.run_id)}: {safe_status(event.status)} after "
-        f"{format_duration(event.elapsed_s * 1000)}, {plural(event.polls, 'poll')}{note}"
-    )
-
-
 def _reports_line(paths: ReportPaths) -> str:
     return terminal_text(
         f"Reports: {paths.json_relative} (JSON), {paths.junit_relative} (JUnit), "
@@ -96,10 +97,13 @@ class GitHubReporter:
         self.env = env
         self.cmds = WorkflowCommands(stdout)
         self._poll_token: str | None = None
+        self._digest = ProgressDigest()
+        self._redactor = Redactor()
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
         for secret in secrets:
             self.cmds.mask(secret)
+        self._redactor = Redactor(secrets)
         if line := _waiting_line(run_ids):
             self.cmds.plain(line)
 
@@ -115,11 +119,12 @@ class GitHubReporter:
             self._poll_token = None
 
     def progress(self, event: Progress) -> None:
-        self._open_poll_log()
-        self.cmds.untrusted(_progress_line(event))
+        for line in self._digest.lines(event):
+            self._open_poll_log()
+            self.cmds.untrusted(line)
 
     def results(self, text: str) -> None:
-        self.cmds.raw_block(text)
+        self.cmds.raw_block(self._redactor.rendered(text))
 
     def note(self, message: str) -> None:
         if self._poll_token is not None:
@@ -136,35 +141,46 @@ class GitHubReporter:
         run_url: str | None = None,
         api_url: str | None = None,
     ) -> None:
+        for line in self._digest.closing_lines():
+            self._open_poll_log()
+            self.cmds.untrusted(line)
         self._close_poll_log()
         problems: list[str] = list(paths.errors)
         output_file = self.env.get("GITHUB_OUTPUT", "")
         if output_file:
             try:
                 write_outputs(output_file, outputs)
-            except OSError as error:
-                problems.append(f"could not write the step outputs: {error.strerror or error}")
+            except Exception as error:  # any failure here must leave the other sinks alive
+                problems.append(f"could not write the step outputs: {_why(error)}")
         summary_file = self.env.get("GITHUB_STEP_SUMMARY", "")
         if summary_file:
-            markdown = render_summary(
-                verdict,
-                run_url=run_url,
-                report_paths=paths.for_summary(),
-                max_bytes=SUMMARY_MAX_BYTES,
-                api_url=api_url,
-            )
             try:
-                append_summary(summary_file, markdown)
-            except OSError as error:
-                problems.append(f"could not write the job summary: {error.strerror or error}")
+                markdown = render_summary(
+                    verdict,
+                    run_url=run_url,
+                    report_paths=paths.for_summary(),
+                    max_bytes=SUMMARY_MAX_BYTES,
+                    api_url=api_url,
+                )
+                append_summary(summary_file, self._redactor.rendered(markdown))
+            except Exception as error:  # the log and the annotations still follow
+                problems.append(f"could not write the job summary: {_why(error)}")
 
         with self.cmds.stop_commands():
             for line in header_lines(verdict, color=False, api_url=api_url):
                 self.cmds.untrusted(line)
-        for run in verdict.runs_worst_first():
+        plan = plan_runs(verdict)
+        for run in plan.detailed:
             with self.cmds.group(_run_title(run.run_id, run.result)), self.cmds.stop_commands():
                 for line in run_lines(run, color=False, api_url=api_url):
                     self.cmds.untrusted(line)
+        if plan.listed:
+            title = f"{plural(len(plan.listed) + plan.left_out, 'more run')}"
+            with self.cmds.group(title), self.cmds.stop_commands():
+                for run in plan.listed:
+                    self.cmds.untrusted(summary_line(run, color=False))
+                if (more := plan.left_out_line()) is not None:
+                    self.cmds.untrusted(more)
         announce(verdict, self.cmds)
         for problem in problems:  # the report-file warnings are among them
             self.cmds.warning(problem, title="testerarmy-wait")
@@ -180,27 +196,37 @@ class GitLabReporter:
         self.sections = Sections(stdout)
         self.color = not env.get("NO_COLOR")
         self._poll_open = False
+        self._digest = ProgressDigest()
+        self._redactor = Redactor()
 
     def _line(self, text: str) -> None:
-        self.stream.write(terminal_text(text) + "\n")
+        self._raw(terminal_text(text))
+
+    def _raw(self, line: str) -> None:
+        self.stream.write(self._redactor.rendered(line) + "\n")
         self.stream.flush()
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
-        # GitLab has no runtime masking: secrets are simply never printed.
+        # GitLab has no runtime masking: secrets are taken out of every line instead.
+        self._redactor = Redactor(secrets)
         if line := _waiting_line(run_ids):
             self._line(line)
 
-    def progress(self, event: Progress) -> None:
+    def _open_poll_log(self) -> None:
         if not self._poll_open:
             self.sections.start("testerarmy_poll_log", "Poll log")
             self._poll_open = True
-        self._line(_progress_line(event))
+
+    def progress(self, event: Progress) -> None:
+        for line in self._digest.lines(event):
+            self._open_poll_log()
+            self._line(line)
 
     def note(self, message: str) -> None:
         self._line(message)
 
     def results(self, text: str) -> None:
-        _write_results(self.stream, text)
+        _write_results(self.stream, self._redactor.rendered(text))
 
     def finish(
         self,
@@ -211,17 +237,28 @@ class GitLabReporter:
         run_url: str | None = None,
         api_url: str | None = None,
     ) -> None:
+        for line in self._digest.closing_lines():
+            self._open_poll_log()
+            self._line(line)
         if self._poll_open:
             self.sections.end("testerarmy_poll_log")
             self._poll_open = False
         for line in header_lines(verdict, color=self.color, api_url=api_url):
-            self.stream.write(line + "\n")
-        for n, run in enumerate(verdict.runs_worst_first()):
+            self._raw(line)
+        plan = plan_runs(verdict)
+        for n, run in enumerate(plan.detailed):
             name = f"testerarmy_run_{n}_{_run_label(run.run_id)}"
             passed = run.result is Result.PASS and not run.fails_policy
             with self.sections.section(name, _run_title(run.run_id, run.result), collapsed=passed):
                 for line in run_lines(run, color=self.color, api_url=api_url):
-                    self.stream.write(line + "\n")
+                    self._raw(line)
+        if plan.listed:
+            title = f"{plural(len(plan.listed) + plan.left_out, 'more run')}"
+            with self.sections.section("testerarmy_more_runs", title, collapsed=True):
+                for run in plan.listed:
+                    self._raw(summary_line(run, color=self.color))
+                if (more := plan.left_out_line()) is not None:
+                    self._line(more)
         for line in _report_lines(paths):
             self._line(line)
 
@@ -237,11 +274,14 @@ class TerminalReporter:
         self.results_stream = results_stream or stream
         self.color = color
         self.status = StatusLine(stream, is_tty=is_tty)
+        self._redactor = Redactor()
 
     def results(self, text: str) -> None:
-        _write_results(self.results_stream, text)
+        _write_results(self.results_stream, self._redactor.rendered(text))
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
+        self._redactor = Redactor(secrets)
+        self.status.redactor = self._redactor
         if line := _waiting_line(run_ids):
             self.status.write(line)
 
@@ -260,11 +300,18 @@ class TerminalReporter:
         run_url: str | None = None,
         api_url: str | None = None,
     ) -> None:
-        self.status.clear()
-        self.stream.write(render_text(verdict, color=self.color, api_url=api_url))
+        self.status.finish()
+        text = render_text(verdict, color=self.color, api_url=api_url)
+        self.stream.write(self._redactor.rendered(text))
         for line in _report_lines(paths):
-            self.stream.write(line + "\n")
+            self.stream.write(self._redactor.rendered(line) + "\n")
         self.stream.flush()
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return str(error.strerror or error)
+    return f"{type(error).__name__}: {terminal_text(str(error), limit=200)}"
 
 
 def _isatty(stream: TextIO) -> bool:

@@ -5,11 +5,15 @@ sequences printed are our own colours and line clearing, and only when asked for
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final, TextIO
 
+from testerarmy_wait.ci.progress import ProgressDigest
 from testerarmy_wait.models import Issue
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.advice import run_advice, verdict_advice
 from testerarmy_wait.report.escape import cap, terminal_text
 from testerarmy_wait.report.formatting import format_duration, plural, severity_name, short_id
@@ -128,17 +132,60 @@ def header_lines(verdict: Verdict, *, color: bool, api_url: str | None = None) -
     return lines
 
 
+DETAILED_RUNS: Final = 20  # runs shown with their issues, steps and advice
+LISTED_RUNS: Final = 100  # further runs shown as one line each
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Which runs a log shows in full, which in one line, and how many it leaves out."""
+
+    detailed: tuple[RunVerdict, ...]
+    listed: tuple[RunVerdict, ...]
+    left_out: int
+
+    def left_out_line(self) -> str | None:
+        if not self.left_out:
+            return None
+        return f"…and {plural(self.left_out, 'more run')}: see the JSON report"
+
+
+def plan_runs(verdict: Verdict) -> RunPlan:
+    """Worst first: every run in full when there are few; else the runs that need attention
+    in full (up to ``DETAILED_RUNS``), then one line per run (up to ``LISTED_RUNS``), so a log
+    stays readable with a thousand runs."""
+    runs = verdict.runs_worst_first()
+    attention = [r for r in runs if r.result is not Result.PASS or r.fails_policy]
+    detailed = tuple(runs if len(runs) <= DETAILED_RUNS else attention[:DETAILED_RUNS])
+    shown = {id(r) for r in detailed}
+    rest = [r for r in runs if id(r) not in shown]
+    listed = tuple(rest[:LISTED_RUNS])
+    return RunPlan(detailed, listed, len(runs) - len(detailed) - len(listed))
+
+
+def summary_line(run: RunVerdict, *, color: bool) -> str:
+    """One run in one line: result, feature, id, duration, issue counts."""
+    return run_lines(run, color=color)[0]
+
+
 def render_text(verdict: Verdict, *, color: bool, api_url: str | None = None) -> str:
     """The verdict for a person: headline, policy, per-run lines worst first, advice."""
     lines = header_lines(verdict, color=color, api_url=api_url)
-    for run in verdict.runs_worst_first():
+    plan = plan_runs(verdict)
+    for run in plan.detailed:
         lines += run_lines(run, color=color, api_url=api_url)
+    lines += [summary_line(run, color=color) for run in plan.listed]
+    if (more := plan.left_out_line()) is not None:
+        lines.append(f"  {more}")
     return "\n".join(lines) + "\n"
 
 
 class StatusLine:
-    """A live status line on a TTY (redrawn in place); on anything else, a plain line per
-    status change. ``write`` prints a normal line without breaking the status line."""
+    """A live status line on a TTY (redrawn in place, at most ten times a second); on anything
+    else, the lines a :class:`ProgressDigest` picks. ``write`` prints a normal line without
+    breaking the status line. Each update costs the same whatever the number of runs."""
+
+    REDRAW_EVERY_S: Final = 0.1
 
     def __init__(
         self,
@@ -146,16 +193,22 @@ class StatusLine:
         *,
         is_tty: bool,
         width: Callable[[], int] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream = stream
         self.is_tty = is_tty
+        self.redactor = Redactor()
         self._width = width or (lambda: shutil.get_terminal_size((100, 20)).columns)
+        self._clock = clock
+        self._digest = ProgressDigest()
         self._runs: dict[str, Progress] = {}
-        self._last_plain: dict[str, str] = {}
+        self._polls = 0
+        self._elapsed_s = 0.0
         self._shown = False
+        self._drawn_at = -1.0
 
     def _emit(self, text: str) -> None:
-        self.stream.write(text)
+        self.stream.write(self.redactor.rendered(text))
         self.stream.flush()
 
     def clear(self) -> None:
@@ -166,24 +219,39 @@ class StatusLine:
     def write(self, line: str) -> None:
         self.clear()
         self._emit(terminal_text(line) + "\n")
-        self._redraw()
+        self._redraw(force=True)
+
+    def finish(self) -> None:
+        """Clear the status line and print what the digest held back."""
+        self.clear()
+        for line in self._digest.closing_lines():
+            self._emit(line + "\n")
 
     def _line(self) -> str:
-        runs = list(self._runs.values())
-        elapsed = max(p.elapsed_s for p in runs)
-        polls = sum(p.polls for p in runs)
-        states = " · ".join(f"{short_id(p.run_id)} {_t(p.status, 20)}" for p in runs[:6])
-        if len(runs) > 6:
-            states += f" · +{len(runs) - 6}"
-        text = f"Waiting: {states} — {format_duration(elapsed * 1000)}, {plural(polls, 'poll')}"
+        shown = list(self._runs.values())[:6]
+        states = " · ".join(f"{short_id(p.run_id)} {_t(p.status, 20)}" for p in shown)
+        if len(self._runs) > 6:
+            states += f" · +{len(self._runs) - 6}"
+        text = (
+            f"Waiting: {states} — {format_duration(self._elapsed_s * 1000)}, "
+            f"{plural(self._polls, 'poll')}"
+        )
         return cap(text, max(20, self._width() - 1))
 
-    def _redraw(self) -> None:
-        if self.is_tty and self._runs:
-            self._emit(CLEAR_LINE + self._line())
-            self._shown = True
+    def _redraw(self, *, force: bool = False) -> None:
+        if not (self.is_tty and self._runs):
+            return
+        now = self._clock()
+        if not force and now - self._drawn_at < self.REDRAW_EVERY_S:
+            return
+        self._drawn_at = now
+        self._emit(CLEAR_LINE + self._line())
+        self._shown = True
 
     def update(self, event: Progress) -> None:
+        previous = self._runs.get(event.run_id)
+        self._polls += event.polls - (previous.polls if previous is not None else 0)
+        self._elapsed_s = max(self._elapsed_s, event.elapsed_s)
         self._runs[event.run_id] = event
         if self.is_tty:
             if event.note:
@@ -191,13 +259,5 @@ class StatusLine:
             else:
                 self._redraw()
             return
-        status = _t(event.status, 40)
-        key = f"{status}|{event.note or ''}"
-        if self._last_plain.get(event.run_id) == key:
-            return
-        self._last_plain[event.run_id] = key
-        note = f" ({_t(event.note, 300)})" if event.note else ""
-        self._emit(
-            f"{_t(event.run_id, 80)}: {status} after {format_duration(event.elapsed_s * 1000)},"
-            f" {plural(event.polls, 'poll')}{note}\n"
-        )
+        for line in self._digest.lines(event):
+            self._emit(terminal_text(line) + "\n")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from testerarmy_wait.config import inside_workspace
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.dotenv import render_dotenv
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.junit import render_junit
@@ -67,10 +69,13 @@ def write_reports(
     workspace: Path,
     run_url: str | None,
     junit_path: Path | None = None,
+    redactor: Redactor | None = None,
 ) -> ReportPaths:
-    """Write the three reports (the JUnit one at ``junit_path`` when given). A file that
-    cannot be written is named in ``errors`` (the verdict still stands: reporting must
-    not change the exit code)."""
+    """Write the three reports (the JUnit one at ``junit_path`` when given), with every
+    secret taken out. A file that cannot be written, or would land outside the workspace
+    (a symbolic link pointing out of it, say), is named in ``errors``: the verdict still
+    stands, reporting must not change the exit code."""
+    clean = redactor or Redactor()
     directory = report_dir.resolve()
     paths = {
         JSON_NAME: directory / JSON_NAME,
@@ -84,10 +89,16 @@ def write_reports(
     }
     errors: list[str] = []
     for name, render in contents.items():
+        target = paths[name]
+        if not inside_workspace(target, workspace):
+            errors.append(f"did not write {target}: it is outside the workspace")
+            continue
         try:
-            write_text_atomic(paths[name], render())
+            write_text_atomic(target, clean.rendered(render()))
         except OSError as error:
-            errors.append(f"could not write {paths[name]}: {error.strerror or error}")
+            errors.append(f"could not write {target}: {error.strerror or error}")
+        except (ValueError, UnicodeError) as error:  # a path the file system cannot take
+            errors.append(f"could not write {target}: {type(error).__name__}")
     return ReportPaths(
         json=paths[JSON_NAME],
         junit=paths[JUNIT_NAME],

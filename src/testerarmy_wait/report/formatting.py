@@ -26,7 +26,7 @@ _PLAIN_ID_RE: Final = re.compile(r"[A-Za-z0-9_-]+")
 
 def format_duration(ms: float | None) -> str:
     """``41.0 s`` under a minute, ``2m 14s`` under an hour, ``1h 05m`` beyond; ``–`` if unknown."""
-    if ms is None or math.isnan(ms) or ms < 0:
+    if ms is None or not math.isfinite(ms) or ms < 0:
         return "–"
     seconds = ms / 1000
     if seconds < 60:

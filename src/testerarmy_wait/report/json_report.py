@@ -2,12 +2,16 @@
 
 Text stays as the server sent it (``json.dumps`` escapes it for JSON); consumers that
 show it somewhere else must escape it for that place. Only lone surrogates, which no
-UTF-8 file can hold, are replaced with U+FFFD.
+UTF-8 file can hold, are replaced with U+FFFD. The size is bounded: per run at most
+``MAX_LISTED`` issues, steps and screenshots are listed (worst issues first, failed steps
+kept) and texts are cut at ``MAX_TEXT_CHARS``; each run's ``omitted`` counts what was left
+out.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, Final
 
@@ -16,42 +20,71 @@ from testerarmy_wait.report.formatting import run_link
 from testerarmy_wait.verdict import RunVerdict, Verdict
 
 SCHEMA_VERSION: Final = 1
+MAX_LISTED: Final = 5000
+MAX_TEXT_CHARS: Final = 64 * 1024
 _SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
 
 
 def _ms(value: float | None) -> int | None:
-    return None if value is None else round(value)
+    return None if value is None or not math.isfinite(value) else round(value)
 
 
-def _issue(issue: Issue, *, blocking: bool) -> dict[str, Any]:
+class _Cuts:
+    """Counts the texts cut while one run is written."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, text: str | None) -> str | None:
+        if text is None or len(text) <= MAX_TEXT_CHARS:
+            return text
+        self.count += 1
+        return text[:MAX_TEXT_CHARS] + "…"
+
+
+def _issue(issue: Issue, *, blocking: bool, cut: _Cuts) -> dict[str, Any]:
     return {
-        "name": issue.name,
-        "type": issue.type,
+        "name": cut(issue.name),
+        "type": cut(issue.type),
         "severity": issue.severity,
         "blocking": blocking,
-        "description": issue.description,
-        "url": issue.url,
-        "reproductionSteps": list(issue.reproduction_steps),
-        "expectedBehavior": issue.expected_behavior,
-        "actualBehavior": issue.actual_behavior,
-        "screenshotUrl": issue.screenshot_url,
+        "description": cut(issue.description),
+        "url": cut(issue.url),
+        "reproductionSteps": [cut(s) for s in issue.reproduction_steps[:MAX_LISTED]],
+        "expectedBehavior": cut(issue.expected_behavior),
+        "actualBehavior": cut(issue.actual_behavior),
+        "screenshotUrl": cut(issue.screenshot_url),
         "tMs": issue.t_ms,
     }
 
 
-def _step(step: Step) -> dict[str, Any]:
+def _step(step: Step, cut: _Cuts) -> dict[str, Any]:
     return {
         "stepIndex": step.step_index,
-        "title": step.title,
-        "type": step.type,
-        "status": step.status,
-        "summary": step.summary,
-        "error": step.error,
-        "errorCode": step.error_code,
+        "title": cut(step.title),
+        "type": cut(step.type),
+        "status": cut(step.status),
+        "summary": cut(step.summary),
+        "error": cut(step.error),
+        "errorCode": cut(step.error_code),
         "startedAtMs": step.started_at_ms,
         "completedAtMs": step.completed_at_ms,
         "durationMs": step.duration_ms,
     }
+
+
+def listed_steps(steps: list[Step], limit: int) -> list[Step]:
+    """At most ``limit`` steps in their order: every failed one (up to the limit), then the
+    first ones."""
+    if len(steps) <= limit:
+        return steps
+    keep = {n for n, s in enumerate(steps) if s.failed}
+    keep = set(sorted(keep)[:limit])
+    for n in range(len(steps)):
+        if len(keep) >= limit:
+            break
+        keep.add(n)
+    return [s for n, s in enumerate(steps) if n in keep]
 
 
 def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
@@ -59,7 +92,11 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     outcome = run.outcome
     trigger = outcome.trigger if outcome is not None else None
     error = run.run.error if run.run is not None else None
-    return {
+    cut = _Cuts()
+    issues = [(i, True) for i in run.blocking_issues] + [(i, False) for i in run.other_issues]
+    steps = list(output.steps) if output is not None else []
+    shots = list(output.screenshots) if output is not None else []
+    report: dict[str, Any] = {
         "runId": run.run_id,
         "result": run.result.value,
         "reason": run.reason,
@@ -67,17 +104,18 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
         "exitCode": int(run.exit_code),
         "status": run.status,
         "durationMs": _ms(run.duration_ms),
-        "featureName": run.feature_name or None,
-        "description": output.description if output is not None else None,
-        "agentResult": output.result if output is not None else None,
+        "featureName": cut(run.feature_name) or None,
+        "description": cut(output.description) if output is not None else None,
+        "agentResult": cut(output.result) if output is not None else None,
         "url": run_link(run_url, run.run_id),
         "issueCount": run.issue_count,
         "blockingIssueCount": run.blocking_issue_count,
-        "issues": [_issue(i, blocking=True) for i in run.blocking_issues]
-        + [_issue(i, blocking=False) for i in run.other_issues],
-        "steps": [_step(s) for s in output.steps] if output is not None else [],
-        "screenshots": list(output.screenshots) if output is not None else [],
-        "error": None if error is None else {"code": error.code, "message": error.message},
+        "issues": [_issue(i, blocking=b, cut=cut) for i, b in issues[:MAX_LISTED]],
+        "steps": [_step(s, cut) for s in listed_steps(steps, MAX_LISTED)],
+        "screenshots": [cut(u) for u in shots[:MAX_LISTED]],
+        "error": None
+        if error is None
+        else {"code": cut(error.code), "message": cut(error.message)},
         "stopReason": outcome.stop.value if outcome is not None else None,
         "problem": outcome.problem if outcome is not None else None,
         "polls": run.polls,
@@ -91,6 +129,13 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
             "batchId": trigger.batch_id,
         },
     }
+    report["omitted"] = {
+        "issues": max(0, len(issues) - MAX_LISTED),
+        "steps": max(0, len(steps) - MAX_LISTED),
+        "screenshots": max(0, len(shots) - MAX_LISTED),
+        "textsCut": cut.count,
+    }
+    return report
 
 
 def build_report(verdict: Verdict, *, run_url: str | None = None) -> dict[str, Any]:

@@ -9,6 +9,7 @@ hold at all are removed first.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from typing import Final
 
 from testerarmy_wait.models import Issue, Step
 from testerarmy_wait.report.escape import one_line
-from testerarmy_wait.report.formatting import run_link, severity_name, short_id
+from testerarmy_wait.report.formatting import plural, run_link, severity_name, short_id
+from testerarmy_wait.report.json_report import listed_steps
 from testerarmy_wait.verdict import Result, RunVerdict, Verdict
 
 _XML_FORBIDDEN: Final = re.compile(
@@ -24,7 +26,8 @@ _XML_FORBIDDEN: Final = re.compile(
 )
 _NAME_CHARS: Final = 200
 _MESSAGE_CHARS: Final = 1000
-_BODY_CHARS: Final = 4000  # per failure/output text; the JSON report keeps everything
+_BODY_CHARS: Final = 4000  # per failure/output text; the JSON report keeps more
+MAX_CASES: Final = 1000  # step cases, and issue cases, per run; the rest are counted
 
 
 def xml_text(text: str | None) -> str:
@@ -38,7 +41,9 @@ def _attr(text: str | None, limit: int = _NAME_CHARS) -> str:
 
 
 def _seconds(ms: float | None) -> str:
-    return f"{max(0.0, ms or 0.0) / 1000:.3f}"
+    if ms is None or not math.isfinite(ms):
+        return "0.000"
+    return f"{max(0.0, ms) / 1000:.3f}"
 
 
 @dataclass
@@ -145,8 +150,14 @@ def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> _Counts:
         )
         out.text = _body(run.reason)
 
+    left_out: list[str] = []
     if output is not None:
-        for position, step in enumerate(output.steps, 1):
+        steps = listed_steps(list(output.steps), MAX_CASES)
+        if len(steps) < len(output.steps):
+            left_out.append(plural(len(output.steps) - len(steps), "step"))
+        positions = {id(step): n for n, step in enumerate(output.steps, 1)}
+        for step in steps:
+            position = positions[id(step)]
             element = case(_step_name(position, step), _seconds(step.duration_ms))
             if step.failed:
                 detail = " ".join(p for p in (step.error_code, step.error) if p) or "step failed"
@@ -165,7 +176,12 @@ def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> _Counts:
             elif step.summary:
                 ET.SubElement(element, "system-out").text = _body(step.summary)
 
-    for issue in run.blocking_issues:
+    blocking = run.blocking_issues[:MAX_CASES]
+    others = run.other_issues[: max(0, MAX_CASES - len(blocking))]
+    skipped_issues = run.issue_count - len(blocking) - len(others)
+    if skipped_issues:
+        left_out.append(plural(skipped_issues, "issue"))
+    for issue in blocking:
         element = case(_attr(f"Issue: {issue.name or '(unnamed)'}"))
         failure = ET.SubElement(
             element,
@@ -177,10 +193,26 @@ def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> _Counts:
         )
         failure.text = _issue_text(issue)
         counts.failures += 1
-    for issue in run.other_issues:
+    hidden_blocking = len(run.blocking_issues) - len(blocking)
+    if hidden_blocking:  # still counted as failures: they block as much as the listed ones
+        element = case(_attr(f"{hidden_blocking} more blocking issues"))
+        failure = ET.SubElement(
+            element,
+            "failure",
+            {"type": "blocking issues", "message": f"{hidden_blocking} more blocking issues"},
+        )
+        failure.text = "Not listed here, to keep the report small; the JSON report has them."
+        counts.failures += 1
+    for issue in others:
         label = "Warning" if issue.is_warning else "Issue below threshold"
         element = case(_attr(f"{label}: {issue.name or '(unnamed)'}"))
         ET.SubElement(element, "system-out").text = _issue_text(issue)
+    if left_out:
+        note = case(_attr("Left out of this report"))
+        ET.SubElement(note, "system-out").text = (
+            f"{' and '.join(left_out)} not listed here, to keep the report small; "
+            "see the JSON report."
+        )
 
     counts.apply(suite)
     suite.set("time", _seconds(duration))

@@ -19,7 +19,7 @@ _STATUS_RE: Final = re.compile(r"[a-z_]{1,32}")
 def duration_ms_text(verdict: Verdict) -> str:
     """The longest run's ``durationMs`` as an integer, or ``""`` when unknown."""
     value = verdict.duration_ms
-    if value is None or math.isnan(value) or value < 0:
+    if value is None or not math.isfinite(value) or value < 0:
         return ""
     return str(round(value))
 

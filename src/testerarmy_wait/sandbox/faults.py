@@ -12,17 +12,20 @@ A rule matches requests by method and path (relative to the base URL, e.g.
 checked in the order they were added; the first one that fires wins (every
 matching rule still counts the request).
 
-Faults of kind ``status``, ``html`` and ``drop`` answer *instead of* the API
-(the request has no effect); ``slow`` waits, then answers normally (or with
-``then``); the others (``truncated``, ``unknown_status``, ``extra_fields``,
-``missing_fields``) alter the normal answer of a successful request.
+Faults of kind ``status``, ``html``, ``drop``, ``body``, ``gzip_bomb`` and ``endless``
+answer *instead of* the API (the request has no effect); ``slow`` waits, then answers
+normally (or with ``then``); the others (``truncated``, ``unknown_status``,
+``extra_fields``, ``missing_fields``, ``rewrite``) alter the normal answer of a successful
+request.
 """
 
 from __future__ import annotations
 
 import copy
 import fnmatch
+import re
 import threading
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -39,6 +42,10 @@ FaultKind = Literal[
     "unknown_status",
     "extra_fields",
     "missing_fields",
+    "body",
+    "gzip_bomb",
+    "endless",
+    "rewrite",
 ]
 
 _REASONS = {
@@ -75,6 +82,9 @@ class Fault:
     paths: tuple[str, ...] = ()
     short_read: bool = False
     overwrites: bool = False  # extra_fields that replace documented fields
+    data: bytes = b""
+    size: int = 0
+    rewrites: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def status(
@@ -158,12 +168,55 @@ class Fault:
         RunResponse field."""
         return cls(kind="missing_fields", paths=paths)
 
+    @classmethod
+    def body(
+        cls,
+        data: bytes,
+        *,
+        status: int = 200,
+        content_type: str = "application/json",
+        headers: Mapping[str, str] | None = None,
+    ) -> Fault:
+        """Answer exactly ``data`` (any bytes: JSON with ``NaN``, nesting 100,000 deep...)."""
+        return cls(
+            kind="body",
+            status_code=status,
+            data=data,
+            value=content_type,
+            headers=tuple((headers or {}).items()),
+        )
+
+    @classmethod
+    def gzip_bomb(cls, inflated_bytes: int = 1 << 30) -> Fault:
+        """``Content-Encoding: gzip`` over ``inflated_bytes`` zero bytes (1 GiB: ~1 MB sent)."""
+        return cls(kind="gzip_bomb", size=inflated_bytes)
+
+    @classmethod
+    def endless(cls) -> Fault:
+        """A chunked JSON body that never ends (until the client hangs up)."""
+        return cls(kind="endless")
+
+    @classmethod
+    def rewrite(cls, *replacements: tuple[str, str]) -> Fault:
+        """The normal answer's JSON text with each ``(regex, replacement)`` applied, for
+        values JSON encoders will not write: ``("\"durationMs\":\\d+", "\"durationMs\":1e999")``."""
+        return cls(kind="rewrite", rewrites=tuple(replacements))
+
     @property
     def breaks_contract(self) -> bool:
         """True when the answer deliberately departs from the API description."""
         if self.kind == "slow":
             return self.then is not None and self.then.breaks_contract
-        return self.overwrites or self.kind in ("html", "drop", "truncated", "unknown_status")
+        return self.overwrites or self.kind in (
+            "html",
+            "drop",
+            "truncated",
+            "unknown_status",
+            "body",
+            "gzip_bomb",
+            "endless",
+            "rewrite",
+        )
 
 
 @dataclass
@@ -320,3 +373,28 @@ def _drop(node: Any, parts: list[str]) -> None:
         node.pop(head, None)
     elif head in node:
         _drop(node[head], rest)
+
+
+_BOMBS: dict[int, bytes] = {}
+_BOMB_LOCK = threading.Lock()
+
+
+def gzip_bomb_bytes(size: int) -> bytes:
+    """``size`` zero bytes gzip-compressed (built once per size, in 1 MiB steps)."""
+    with _BOMB_LOCK:
+        if size not in _BOMBS:
+            compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+            chunk = bytes(min(size, 1 << 20))
+            parts = [compressor.compress(chunk) for _ in range(size // max(1, len(chunk)))]
+            parts.append(compressor.compress(bytes(size % max(1, len(chunk)))))
+            parts.append(compressor.flush())
+            _BOMBS[size] = b"".join(parts)
+        return _BOMBS[size]
+
+
+def rewritten(fault: Fault, data: bytes) -> bytes:
+    """The serialised answer with the fault's regex replacements applied."""
+    text = data.decode("utf-8")
+    for pattern, replacement in fault.rewrites:
+        text = re.sub(pattern, replacement, text)
+    return text.encode("utf-8")

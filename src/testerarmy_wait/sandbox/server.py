@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .api import ApiRequest, Reply, SandboxApi, error
-from .faults import Fault, FaultSet, apply_body_fault
+from .faults import Fault, FaultSet, apply_body_fault, gzip_bomb_bytes, rewritten
 from .recording import Exchange, Recorder
 
 log = logging.getLogger("testerarmy_wait.sandbox")
@@ -35,6 +35,7 @@ HTML_ERROR_PAGE = (
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # many clients connecting at once are queued, not refused
 
     def __init__(
         self,
@@ -169,6 +170,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._send_json(reply, record, fault=None)
             return
+        if fault is not None and fault.kind == "body":
+            self._send(fault.status_code, fault.data, fault.value, list(fault.headers), record)
+            return
+        if fault is not None and fault.kind == "gzip_bomb":
+            bomb = gzip_bomb_bytes(fault.size)
+            self._send(200, bomb, "application/json", [("Content-Encoding", "gzip")], record)
+            return
+        if fault is not None and fault.kind == "endless":
+            self._endless(record)
+            return
         if fault is not None and fault.kind == "html":
             self._send(
                 fault.status_code, HTML_ERROR_PAGE.encode(), "text/html; charset=utf-8", [], record
@@ -201,6 +212,8 @@ class _Handler(BaseHTTPRequestHandler):
                 )
                 return
             data = cut
+        if fault is not None and ok and fault.kind == "rewrite":
+            data = rewritten(fault, data)
         self._send(reply.status, data, "application/json", list(reply.headers), record)
 
     def _send(
@@ -232,6 +245,23 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if declared is not None:
             self._hang_up()
+
+    def _endless(self, record: Any) -> None:
+        """A chunked body that never ends, until the client hangs up or the sandbox stops."""
+        self.close_connection = True
+        record(200, b"", [("Transfer-Encoding", "chunked")])
+        chunk = b" " * 65536
+        frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b'8\r\n{"id": "\r\n')
+            while not self.server.stopping.is_set():
+                self.wfile.write(frame)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
 
     def _hang_up(self) -> None:
         with contextlib.suppress(OSError):

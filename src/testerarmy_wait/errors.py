@@ -1,0 +1,41 @@
+"""The program's errors, under one base class (as httpx has ``httpx.HTTPError``).
+
+- ``UsageError``: a setting is missing or invalid; nothing was requested (exit 2).
+- ``ApiError``: a request did not give a usable answer (``transient`` says whether trying
+  again can help).
+"""
+
+from __future__ import annotations
+
+
+class TesterArmyWaitError(Exception):
+    """Base of every error this program raises on purpose."""
+
+
+class UsageError(TesterArmyWaitError):
+    """A setting is missing or invalid; the message is one sentence naming it."""
+
+
+class ApiError(TesterArmyWaitError):
+    """A request that did not give a usable answer."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after_s: float | None = None,
+        reached_server: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.transient = transient
+        self.retry_after_s = retry_after_s
+        self.reached_server = reached_server  # False: the request surely had no effect
+
+    @property
+    def safe_to_repeat_post(self) -> bool:
+        """A POST may be sent again only if the first surely started nothing."""
+        return not self.reached_server or self.status == 429

@@ -1,0 +1,153 @@
+"""The client over ``httpx.MockTransport``: bounded bodies, judged JSON, typed errors, secrets
+taken out of what the server says."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import zlib
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+
+from testerarmy_wait.client import (
+    MAX_BODY_BYTES,
+    ApiError,
+    TesterArmyClient,
+    loads,
+    parse_retry_after,
+)
+
+RUN_ID = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"
+KEY = "sk_test_0123456789abcdef"
+RUN = b'{"id":"' + RUN_ID.encode() + b'","status":"completed","output":null}'
+
+
+def client_for(
+    handler: Callable[[httpx.Request], httpx.Response], **options: object
+) -> TesterArmyClient:
+    return TesterArmyClient(
+        "https://api.example/api",
+        KEY,
+        transport=httpx.MockTransport(handler),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def wire(status: int, body: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
+    """A response as it comes off the wire: the body not yet read (nor decoded)."""
+    return httpx.Response(status, stream=httpx.ByteStream(body), headers=headers)
+
+
+def get_run(client: TesterArmyClient) -> object:
+    async def go() -> object:
+        async with client:
+            return await client.get_run(RUN_ID)
+
+    return asyncio.run(go())
+
+
+class Stream(httpx.AsyncByteStream):
+    def __init__(self, chunks: Callable[[], AsyncIterator[bytes]]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._chunks():
+            yield chunk
+
+
+def test_a_gzip_answer_is_inflated() -> None:
+    body = gzip.compress(RUN)
+    client = client_for(lambda r: wire(200, body, {"Content-Encoding": "gzip"}))
+    run = get_run(client)
+    assert run.status == "completed"
+
+
+def test_a_gzip_bomb_stops_at_the_limit() -> None:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(compressor.compress(bytes(1 << 20)) for _ in range(64)) + compressor.flush()
+    client = client_for(
+        lambda r: wire(200, bomb, {"Content-Encoding": "gzip"}),
+        max_body_bytes=4 << 20,
+    )
+    with pytest.raises(ApiError, match="larger than 4 MiB") as caught:
+        get_run(client)
+    assert caught.value.transient
+
+
+def test_an_endless_body_stops_at_the_limit() -> None:
+    async def endless() -> AsyncIterator[bytes]:
+        while True:
+            yield b" " * 65536
+
+    client = client_for(
+        lambda r: httpx.Response(200, stream=Stream(endless)), max_body_bytes=1 << 20
+    )
+    with pytest.raises(ApiError, match="larger than 1 MiB"):
+        get_run(client)
+
+
+def test_the_default_limit_is_generous_megabytes() -> None:
+    assert 8 << 20 <= MAX_BODY_BYTES <= 64 << 20
+
+
+def test_an_encoding_not_asked_for_is_an_unreadable_answer() -> None:
+    client = client_for(lambda r: wire(200, RUN, {"Content-Encoding": "br"}))
+    with pytest.raises(ApiError, match="could not be decoded") as caught:
+        get_run(client)
+    assert caught.value.transient
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b'{"a": NaN, "b": Infinity, "c": -Infinity}', {"a": None, "b": None, "c": None}),
+        (b'{"a": ' + b"9" * 400 + b"}", {"a": None}),
+        (b'{"a": 12}', {"a": 12}),
+    ],
+)
+def test_json_that_is_no_number_reads_as_unknown(text: bytes, expected: object) -> None:
+    assert loads(text) == expected
+
+
+def test_json_nested_too_deep_is_a_value_error_not_a_crash() -> None:
+    with pytest.raises(ValueError, match="nested too deeply"):
+        loads(b"[" * 100_000)
+
+
+def test_the_key_is_taken_out_of_an_error_message() -> None:
+    body = b'{"error":"unauthorized","message":"invalid API key ' + KEY.encode() + b'"}'
+    client = client_for(lambda r: wire(401, body))
+    with pytest.raises(ApiError) as caught:
+        get_run(client)
+    assert KEY not in caught.value.message
+    assert "invalid API key ***" in caught.value.message
+    assert not caught.value.transient
+
+
+def test_the_key_is_taken_out_of_every_string_of_a_run() -> None:
+    run = (
+        b'{"id":"'
+        + RUN_ID.encode()
+        + b'","status":"completed","output":{"featureName":"'
+        + KEY.encode()
+        + b'","result":"PASS","issues":[{"name":"x sk_test\\u005f0123456789abcdef"}]}}'
+    )
+    client = client_for(lambda r: wire(200, run))
+    parsed = get_run(client)
+    dumped = parsed.model_dump_json()  # type: ignore[attr-defined]
+    assert KEY not in dumped
+    assert dumped.count("***") == 2
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Fri, 31 Dec 99999999999999999999 23:59:59 GMT", "soon", "Mon, 99 Foo 2026 99:99:99 GMT"],
+)
+def test_a_retry_after_that_cannot_be_read_is_ignored(header: str) -> None:
+    assert parse_retry_after(header) is None
+
+
+def test_a_huge_retry_after_is_capped() -> None:
+    assert parse_retry_after("9" * 40) == 24 * 3600.0
