@@ -4,7 +4,7 @@ exactly as CI would wait for a real one."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from testerarmy_wait.sandbox import start_sandbox
@@ -16,7 +16,13 @@ DEMO_SPEED = 40.0
 _OWN_SETTINGS = ("INPUT_", "TESTERARMY_")
 
 
-def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+#: How the demo waits: the command's own ``run_wait(argv, env, stdout, stderr)``.
+Wait = Callable[[Sequence[str], Mapping[str, str], TextIO, TextIO], int]
+
+
+def main(
+    argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: TextIO, *, wait: Wait
+) -> int:
     parser = argparse.ArgumentParser(
         prog="testerarmy-wait demo",
         description="Start the offline sandbox API, start a run on it and wait for it, "
@@ -35,9 +41,6 @@ def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: Te
         help="exit with the verdict's code instead of 0 when the demo worked",
     )
     args = parser.parse_args(list(argv))
-
-    from testerarmy_wait.cli import run_wait
-
     with start_sandbox(speed=args.speed) as sandbox:
         run_id = sandbox.create_run(args.scenario)
         stdout.write(
@@ -52,7 +55,7 @@ def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: Te
             "TESTERARMY_RUN_ID": run_id,
             "TESTERARMY_POLL_INTERVAL": "0.5",
         }
-        code = run_wait([], demo_env, stdout, stderr)
+        code = wait([], demo_env, stdout, stderr)
     if args.strict or code not in (ExitCode.OK, ExitCode.POLICY_FAILURE):
         return code
     stdout.write(

@@ -3,6 +3,8 @@
 - ``UsageError``: a setting is missing or invalid; nothing was requested (exit 2).
 - ``ApiError``: a request did not give a usable answer (``transient`` says whether trying
   again can help).
+- ``NothingStarted``: the API answered a start request, but started nothing to wait for.
+- ``StartStopped``: the deadline passed, or the job was interrupted, before the runs started.
 """
 
 from __future__ import annotations
@@ -39,3 +41,15 @@ class ApiError(TesterArmyWaitError):
     def safe_to_repeat_post(self) -> bool:
         """A POST may be sent again only if the first surely started nothing."""
         return not self.reached_server or self.status == 429
+
+
+class NothingStarted(TesterArmyWaitError):
+    """The API answered a start request, but started nothing this step can wait for."""
+
+
+class StartStopped(TesterArmyWaitError):
+    """The deadline passed, or the job was interrupted, before the runs were started."""
+
+    def __init__(self, message: str, *, interrupted: bool) -> None:
+        super().__init__(message)
+        self.interrupted = interrupted

@@ -11,6 +11,7 @@ import math
 from typing import Annotated, Any, Final
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
 
 TERMINAL_STATUSES: Final = frozenset({"completed", "failed", "cancelled"})
 KNOWN_STATUSES: Final = frozenset({"queued", "running"}) | TERMINAL_STATUSES
@@ -66,7 +67,10 @@ Milliseconds = Annotated[float | None, BeforeValidator(_not_negative)]
 class ApiModel(BaseModel):
     """Base for every API object: keep unknown fields, never fail on them."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+    # Field names are snake_case; the API's are the same names in camelCase.
+    model_config = ConfigDict(
+        extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel
+    )
 
 
 def _none_to_list(value: Any) -> Any:
@@ -79,11 +83,11 @@ class Issue(ApiModel):
     description: str = ""
     url: str = ""
     severity: int | None = None  # 1-5; anything else is unknown (and blocks)
-    reproduction_steps: list[str] = Field(default_factory=list, alias="reproductionSteps")
-    expected_behavior: str | None = Field(default=None, alias="expectedBehavior")
-    actual_behavior: str | None = Field(default=None, alias="actualBehavior")
-    screenshot_url: str | None = Field(default=None, alias="screenshotUrl")
-    t_ms: Count = Field(default=None, alias="tMs")
+    reproduction_steps: list[str] = Field(default_factory=list)
+    expected_behavior: str | None = None
+    actual_behavior: str | None = None
+    screenshot_url: str | None = None
+    t_ms: Count = None
 
     _lists = field_validator("reproduction_steps", mode="before")(_none_to_list)
 
@@ -106,15 +110,15 @@ class Issue(ApiModel):
 
 
 class Step(ApiModel):
-    step_index: WholeNumber = Field(default=None, alias="stepIndex")
+    step_index: WholeNumber = None
     title: str = ""
     type: str | None = None
     status: str | None = None
     summary: str | None = None
     error: str | None = None
-    error_code: str | None = Field(default=None, alias="errorCode")
-    started_at_ms: Count = Field(default=None, alias="startedAtMs")
-    completed_at_ms: Count = Field(default=None, alias="completedAtMs")
+    error_code: str | None = None
+    started_at_ms: Count = None
+    completed_at_ms: Count = None
 
     @property
     def duration_ms(self) -> int | None:
@@ -130,7 +134,7 @@ class Step(ApiModel):
 class TestOutput(ApiModel):
     __test__ = False  # not a pytest test class
 
-    feature_name: str = Field(default="", alias="featureName")
+    feature_name: str = ""
     result: str | None = None
     description: str = ""
     issues: list[Issue] = Field(default_factory=list)
@@ -184,21 +188,21 @@ class Run(ApiModel):
     status: str
     type: str | None = None
     platform: str | None = None
-    device_model: str | None = Field(default=None, alias="deviceModel")
+    device_model: str | None = None
     source: str | None = None
-    project_id: str | None = Field(default=None, alias="projectId")
-    test_id: str | None = Field(default=None, alias="testId")
+    project_id: str | None = None
+    test_id: str | None = None
     input: dict[str, Any] = Field(default_factory=dict)
     output: RunOutput | None = None
-    test_plan: dict[str, Any] | None = Field(default=None, alias="testPlan")
+    test_plan: dict[str, Any] | None = None
     error: RunError | None = None
-    duration_ms: Milliseconds = Field(default=None, alias="durationMs")
-    execution_mode: str | None = Field(default=None, alias="executionMode")
-    auto_retry_count: Count = Field(default=None, alias="autoRetryCount")
-    user_name: str | None = Field(default=None, alias="userName")
-    created_at: str | None = Field(default=None, alias="createdAt")
-    started_at: str | None = Field(default=None, alias="startedAt")
-    completed_at: str | None = Field(default=None, alias="completedAt")
+    duration_ms: Milliseconds = None
+    execution_mode: str | None = None
+    auto_retry_count: Count = None
+    user_name: str | None = None
+    created_at: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
 
     @field_validator("output", mode="before")
     @classmethod
@@ -237,21 +241,21 @@ class TestRunQueued(ApiModel):
 
     __test__ = False
 
-    run_id: str = Field(alias="runId")
+    run_id: str
     status: str | None = None
-    test_id: str | None = Field(default=None, alias="testId")
-    project_id: str | None = Field(default=None, alias="projectId")
+    test_id: str | None = None
+    project_id: str | None = None
 
 
 class GroupRunQueued(ApiModel):
     """``202`` answer of ``POST /v1/groups/{groupId}/runs``."""
 
     status: str
-    batch_id: str | None = Field(default=None, alias="batchId")
-    group_id: str | None = Field(default=None, alias="groupId")
-    run_ids: list[str] = Field(default_factory=list, alias="runIds")
-    queued_run_ids: list[str] = Field(default_factory=list, alias="queuedRunIds")
-    cancelled_run_ids: list[str] = Field(default_factory=list, alias="cancelledRunIds")
+    batch_id: str | None = None
+    group_id: str | None = None
+    run_ids: list[str] = Field(default_factory=list)
+    queued_run_ids: list[str] = Field(default_factory=list)
+    cancelled_run_ids: list[str] = Field(default_factory=list)
 
 
 class WebhookAccepted(ApiModel):
@@ -260,9 +264,9 @@ class WebhookAccepted(ApiModel):
     received: bool
     ignored: bool | None = None
     reason: str | None = None
-    run_id: str | None = Field(default=None, alias="runId")
-    batch_id: str | None = Field(default=None, alias="batchId")
-    batch_ids: list[str] = Field(default_factory=list, alias="batchIds")
+    run_id: str | None = None
+    batch_id: str | None = None
+    batch_ids: list[str] = Field(default_factory=list)
 
 
 class ApiErrorBody(ApiModel):

@@ -13,8 +13,11 @@ class StopReason(StrEnum):
     TIMEOUT = "timeout"  # the deadline passed first
     API_ERROR = "api_error"  # the API refused, broke or answered nonsense
     INTERRUPTED = "interrupted"  # the job was cancelled (SIGINT/SIGTERM)
-    REJECTED = "rejected"  # the server cancelled the run when it was triggered
-    REFUSED = "refused"  # the server cancelled every run of the batch: nothing ran
+    # The server cancelled this run as it started the group (a duplicate, the quota); the
+    # group's other runs went ahead.
+    CANCELLED_AT_START = "cancelled_at_start"
+    # The server cancelled every run of the batch it started: nothing ran at all.
+    BATCH_CANCELLED = "batch_cancelled"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
-"""Secrets given to the program, found so they can be masked and taken out of everything it
-writes.
+"""Taking the program's secrets (``config.secrets_in`` finds them) out of everything it writes.
 
 Server text may quote a secret (an error message repeating the key, an issue the agent wrote
 after seeing it on a page). Secrets are taken out of server answers as soon as they are parsed
@@ -11,37 +10,15 @@ markdown are looked for as well: the runner's masking matches the exact text onl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final
-from urllib.parse import urlsplit
 
-from testerarmy_wait.config import SETTINGS_BY_NAME
-
-SECRET_SETTINGS = ("api-key", "group-webhook-url")
 #: Text that looks like a tester.army key (in our own messages, e.g. a key typed into the
 #: wrong setting): ``sk_`` and at least six key characters, not inside a longer word.
 KEY_LIKE: Final = re.compile(r"(?<![A-Za-z0-9])sk_[A-Za-z0-9_\-]{6,}")
 MASK: Final = "***"
 #: Secrets shorter than this are not searched for in text (they would match everywhere).
 MIN_SECRET_CHARS: Final = 4
-
-
-def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
-    """Every secret value given to the program, to be masked before anything is logged:
-    the key, the webhook URL and its secret part, and anything key-like on argv."""
-    found: list[str] = []
-    for name in SECRET_SETTINGS:
-        setting = SETTINGS_BY_NAME[name]
-        for var in (setting.input_var, setting.env_var):
-            value = env.get(var, "").strip()
-            if value:
-                found.append(value)
-                if name == "group-webhook-url":
-                    path = urlsplit(value).path.rstrip("/")
-                    found.append(path.rsplit("/", 1)[-1])
-    for arg in argv:
-        found.extend(KEY_LIKE.findall(arg))
-    return [s for s in dict.fromkeys(found) if s]
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:

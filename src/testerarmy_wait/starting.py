@@ -1,34 +1,140 @@
 """Start the runs this invocation was asked to start, and say which to wait for.
 
-A POST is repeated only when the first surely started nothing (429, or no connection),
-so a retry can never start a run twice.
+``start_request`` turns the settings into the request to send (which endpoint, what body);
+``start_runs`` sends it. A POST is repeated only when the first surely started nothing (429,
+or no connection), so a retry can never start a run twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Final
 
-from testerarmy_wait.client import ApiError, TesterArmyClient
-from testerarmy_wait.config import StartRequest
+from testerarmy_wait.ci.github import pull_request_from_event
+from testerarmy_wait.ci.gitlab import merge_request_from_env
+from testerarmy_wait.client import TesterArmyClient
+from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
+from testerarmy_wait.ids import is_canonical_uuid
 from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
+from testerarmy_wait.parsers import fail
 from testerarmy_wait.schedule import retry_delays, retry_wait
 
 Clock = Callable[[], float]
+Sleep = Callable[[float], Any]
 START_ATTEMPTS = 4
+START_RETRY_MAX_S = 60.0
+#: The settings that name the runs: exactly one per invocation.
+START_WAYS: Final = ("run-id", "test-id", "group-id", "project-id", "group-webhook-url")
+
+# Pull-request fields: (setting, body key), the ones that must be known, and the API's limits.
+_PR_FIELDS: Final = (
+    ("pr-number", "number"),
+    ("pr-title", "title"),
+    ("pr-description", "description"),
+    ("base-branch", "baseBranch"),
+    ("head-branch", "headBranch"),
+    ("commit-sha", "commitSha"),
+)
+_PR_REQUIRED: Final = {"pr-number": "number", "pr-title": "title", "commit-sha": "commitSha"}
+_PR_LIMITS: Final = {
+    "title": 500,
+    "description": 5000,
+    "baseBranch": 255,
+    "headBranch": 255,
+    "commitSha": 100,
+}
 
 
-class StartRefused(Exception):
-    """The API answered, but started nothing we can wait for."""
+@dataclass(frozen=True)
+class StartRequest:
+    """A run (or runs) to start before waiting: which endpoint, and the JSON body."""
+
+    kind: str  # "test", "group", "pull-request", "webhook"
+    target: str  # the test, group or project id; the webhook id
+    body: Mapping[str, Any]
+    secret: str | None = field(default=None, repr=False)  # the webhook secret
+    api_base: str | None = None  # the webhook's own API base URL
+
+    def parameters(self) -> tuple[tuple[str, str], ...]:
+        """What was asked for, flattened for the summary (no secrets)."""
+        flat: list[tuple[str, str]] = []
+        for key, value in self.body.items():
+            if isinstance(value, Mapping):
+                flat.extend((f"{key}.{k}", str(v)) for k, v in value.items())
+            else:
+                flat.append((key, str(value)))
+        return tuple(flat)
+
+
+def _present(**fields: Any) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def pull_request_from_ci(env: Mapping[str, str]) -> dict[str, Any]:
+    """The pull (merge) request the CI job runs for, from the platform's own context."""
+    if env.get("GITHUB_EVENT_PATH", "").strip():
+        return pull_request_from_event(env)
+    return merge_request_from_env(env)
+
+
+def start_request(way: str, values: Mapping[str, Any], env: Mapping[str, str]) -> StartRequest:
+    """The request that starts the runs ``way`` names, from the parsed setting ``values``
+    (pull-request fields fall back to the CI's event; explicit settings win)."""
+    platform, device = values["platform"], values["device-model"]
+    if way == "test-id":
+        body = _present(
+            mode=values["mode"],
+            platform=platform,
+            deviceModel=device,
+            projectEnvironmentId=values["environment-id"],
+        )
+        return StartRequest("test", values["test-id"], body)
+    # A group started directly or through its webhook takes the same parameters, except the
+    # pull request number, which only the direct request documents.
+    group_body = _present(
+        platform=platform,
+        deviceModel=device,
+        targetUrl=values["target-url"],
+        environment=values["environment"],
+        commitSha=values["commit-sha"],
+    )
+    if way == "group-id":
+        number = values["pr-number"]
+        body = group_body if number is None else {**group_body, "prNumber": number}
+        return StartRequest("group", values["group-id"], body)
+    if way == "group-webhook-url":
+        base, webhook_id, secret = values["group-webhook-url"]
+        return StartRequest("webhook", webhook_id, group_body, secret=secret, api_base=base)
+    if values["target-url"] is None:
+        fail("target-url", "a pull-request run needs the URL of the deployment to test")
+    pull_request = pull_request_from_ci(env)
+    for name, key in _PR_FIELDS:
+        if values[name] is not None:
+            pull_request[key] = values[name]
+    for name, key in _PR_REQUIRED.items():
+        if key not in pull_request:
+            fail(
+                name,
+                "missing for the pull-request run, and the CI event does not give it; "
+                f"set the {name} input",
+            )
+    for key, limit in _PR_LIMITS.items():
+        if isinstance(pull_request.get(key), str):
+            pull_request[key] = pull_request[key][:limit]
+    body = _present(targetUrl=values["target-url"], platform="web", pullRequest=pull_request)
+    return StartRequest("pull-request", values["project-id"], body)
+
+
+# ------------------------------------------------------------------ sending it
 
 
 @dataclass(frozen=True)
 class Started:
     targets: list[tuple[str, Trigger | None]]  # runs to wait for; Trigger if started here
-    rejected: list[RunOutcome] = field(default_factory=list)  # cancelled at once by the server
+    cancelled_at_start: list[RunOutcome] = field(default_factory=list)  # by the server
     batch_id: str | None = None
 
 
@@ -45,69 +151,62 @@ async def _post(request: StartRequest, client: TesterArmyClient) -> Started:
         queued = await client.trigger_pull_request(request.target, request.body)
         return Started([(queued.run_id, trigger_of(request))])
     if request.kind == "group":
-        group = await client.trigger_group(request.target, request.body)
-        trigger = trigger_of(request, group.batch_id)
-        cancelled = set(group.cancelled_run_ids)
-        # Every run the batch holds, except those the server cancelled at once.
-        queued_ids = list(
-            dict.fromkeys([r for r in group.run_ids if r not in cancelled] + group.queued_run_ids)
-        )
-        if group.status == "cancelled" or not queued_ids:
-            why = (
-                f"the server cancelled every run of group {request.target} when it was "
-                f"started ({len(cancelled)} cancelled: duplicates of runs already under way, "
-                "or the usage quota); nothing ran"
-            )
-            every = list(dict.fromkeys(group.run_ids + group.cancelled_run_ids))
-            if not every:
-                raise StartRefused(f"group {request.target} started no run")
-            refused = [
-                RunOutcome(r, StopReason.REFUSED, problem=why, trigger=trigger) for r in every
-            ]
-            return Started([], refused, group.batch_id)
-        rejected = [
-            RunOutcome(
-                run_id,
-                StopReason.REJECTED,
-                problem="cancelled by the server when the group was started "
-                "(a duplicate of a run already under way, or the usage quota)",
-                trigger=trigger,
-            )
-            for run_id in group.cancelled_run_ids
-        ]
-        targets: list[tuple[str, Trigger | None]] = [(r, trigger) for r in queued_ids]
-        return Started(targets, rejected, group.batch_id)
+        return await _post_group(request, client)
     answer = await client.trigger_webhook(request.target, request.secret or "", request.body)
     if answer.ignored:
-        raise StartRefused(f"the webhook was ignored: {(answer.reason or 'no reason given')[:200]}")
+        raise NothingStarted(
+            f"the webhook was ignored: {(answer.reason or 'no reason given')[:200]}"
+        )
     batch_id = answer.batch_id or (answer.batch_ids[0] if answer.batch_ids else None)
     if answer.run_id is None:
-        raise StartRefused("the webhook started no run this step can wait for (no runId)")
+        raise NothingStarted("the webhook started no run this step can wait for (no runId)")
     return Started([(answer.run_id, trigger_of(request, batch_id))], batch_id=batch_id)
+
+
+async def _post_group(request: StartRequest, client: TesterArmyClient) -> Started:
+    group = await client.trigger_group(request.target, request.body)
+    trigger = trigger_of(request, group.batch_id)
+    cancelled = set(group.cancelled_run_ids)
+    # Every run the batch holds, except those the server cancelled at once.
+    queued_ids = list(
+        dict.fromkeys([r for r in group.run_ids if r not in cancelled] + group.queued_run_ids)
+    )
+    if group.status == "cancelled" or not queued_ids:
+        every = list(dict.fromkeys(group.run_ids + group.cancelled_run_ids))
+        if not every:
+            raise NothingStarted(f"group {request.target} started no run")
+        why = (
+            f"the server cancelled every run of group {request.target} when it was "
+            f"started ({len(cancelled)} cancelled: duplicates of runs already under way, "
+            "or the usage quota); nothing ran"
+        )
+        batch = [
+            RunOutcome(r, StopReason.BATCH_CANCELLED, problem=why, trigger=trigger) for r in every
+        ]
+        return Started([], batch, group.batch_id)
+    at_start = [
+        RunOutcome(
+            run_id,
+            StopReason.CANCELLED_AT_START,
+            problem="cancelled by the server when the group was started "
+            "(a duplicate of a run already under way, or the usage quota)",
+            trigger=trigger,
+        )
+        for run_id in group.cancelled_run_ids
+    ]
+    return Started([(r, trigger) for r in queued_ids], at_start, group.batch_id)
 
 
 def _checked(started: Started) -> Started:
     """Run ids go into URLs and logs: accept only canonical UUIDs from the server."""
-    for run_id in [r for r, _t in started.targets] + [o.run_id for o in started.rejected]:
-        try:
-            canonical = str(uuid.UUID(run_id)) == run_id.lower() and len(run_id) == 36
-        except ValueError:
-            canonical = False
-        if not canonical:
-            raise ApiError("the start request was answered with a run id that is not a UUID")
+    every = [r for r, _t in started.targets] + [o.run_id for o in started.cancelled_at_start]
+    if not all(is_canonical_uuid(run_id) for run_id in every):
+        raise ApiError("the start request was answered with a run id that is not a UUID")
     return started
 
 
-class StartStopped(Exception):
-    """The deadline passed, or the job was interrupted, before the runs were started."""
-
-    def __init__(self, message: str, *, interrupted: bool) -> None:
-        super().__init__(message)
-        self.interrupted = interrupted
-
-
 async def _attempts(
-    client: TesterArmyClient, request: StartRequest, deadline: float, clock: Clock
+    client: TesterArmyClient, request: StartRequest, deadline: float, clock: Clock, sleep: Sleep
 ) -> Started:
     delays: Iterator[float] = retry_delays()
     for attempt in range(1, START_ATTEMPTS + 1):
@@ -122,13 +221,13 @@ async def _attempts(
         except ApiError as error:
             if attempt == START_ATTEMPTS or not error.safe_to_repeat_post:
                 raise
-            delay = min(retry_wait(next(delays), error.retry_after_s), 60.0)
+            delay = min(retry_wait(next(delays), error.retry_after_s), START_RETRY_MAX_S)
             if clock() + delay >= deadline:
                 raise StartStopped(
                     f"the deadline passed while the start request was refused ({error})",
                     interrupted=False,
                 ) from error
-            await asyncio.sleep(delay)
+            await sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -139,14 +238,15 @@ async def start_runs(
     deadline: float,
     stop: asyncio.Event,
     clock: Clock = time.monotonic,
+    sleep: Sleep = asyncio.sleep,
 ) -> Started:
     """Start the runs, within the deadline and unless the job is interrupted.
 
-    Raises ``ApiError`` or ``StartRefused`` when nothing was started, ``StartStopped``
+    Raises ``ApiError`` or ``NothingStarted`` when nothing was started, ``StartStopped``
     when time ran out or a signal came first."""
     if stop.is_set():  # a signal came before anything was asked: start nothing
         raise StartStopped("the job was interrupted before the runs were started", interrupted=True)
-    attempts = asyncio.create_task(_attempts(client, request, deadline, clock))
+    attempts = asyncio.create_task(_attempts(client, request, deadline, clock, sleep))
     stopper = asyncio.create_task(stop.wait())
     try:
         await asyncio.wait({attempts, stopper}, return_when=asyncio.FIRST_COMPLETED)

@@ -7,8 +7,8 @@ that a verdict is never green by accident: anything we cannot read is an ``ERROR
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
 
 from testerarmy_wait.models import Issue, PlannerSkippedOutput, Run, TestOutput
@@ -148,6 +148,7 @@ class Verdict:
     interrupted_by: str | None = None  # "SIGINT" / "SIGTERM"
     problem: str | None = None  # a failure before or around the runs (usage error)
     notes: tuple[str, ...] = field(default=())
+    batch_id: str | None = None  # the batch of a group this invocation started
 
     @property
     def passed(self) -> bool:
@@ -178,6 +179,9 @@ class Verdict:
 
     def runs_worst_first(self) -> tuple[RunVerdict, ...]:
         return tuple(sorted(self.runs, key=_run_rank))
+
+    def with_elapsed(self, elapsed_s: float) -> Verdict:
+        return replace(self, elapsed_s=elapsed_s)
 
 
 def interrupted_exit_code(signal_name: str) -> ExitCode:
@@ -277,10 +281,10 @@ def judge_run(outcome: RunOutcome, policy: Policy) -> RunVerdict:
     elif outcome.stop is StopReason.INTERRUPTED:
         result = Result.CANCELLED
         reason = outcome.problem or f"the job was interrupted while the run was {status}"
-    elif outcome.stop is StopReason.REFUSED:
+    elif outcome.stop is StopReason.BATCH_CANCELLED:
         result = Result.ERROR
         reason = outcome.problem or "the server cancelled every run of the batch it started"
-    elif outcome.stop is StopReason.REJECTED:
+    elif outcome.stop is StopReason.CANCELLED_AT_START:
         result = Result.CANCELLED
         reason = outcome.problem or "the server cancelled the run when it was triggered"
     else:
@@ -346,6 +350,7 @@ def decide(
     requests: int = 0,
     interrupted_by: str | None = None,
     notes: Sequence[str] = (),
+    batch_id: str | None = None,
 ) -> Verdict:
     """Judge every run and fold them into one verdict: the worst outcome decides."""
     runs = tuple(judge_run(o, policy) for o in outcomes)
@@ -369,6 +374,7 @@ def decide(
         requests=requests,
         interrupted_by=interrupted_by,
         notes=tuple(notes),
+        batch_id=batch_id,
     )
 
 
@@ -399,3 +405,38 @@ def failed_before_waiting(
         elapsed_s=elapsed_s,
         problem=message,
     )
+
+
+def not_started(
+    problem: str,
+    policy: Policy,
+    *,
+    deadline_passed: bool = False,
+    interrupted_by: str | None = None,
+    requests: int = 0,
+    elapsed_s: float = 0.0,
+) -> Verdict:
+    """The verdict when the runs could not be started: interrupted (``CANCELLED``, 130/143),
+    out of time (``TIMEOUT``), or refused (``ERROR``)."""
+    if interrupted_by is not None:
+        code, result = interrupted_exit_code(interrupted_by), Result.CANCELLED
+    elif deadline_passed:
+        code, result = ExitCode.TIMEOUT, Result.TIMEOUT
+    else:
+        code, result = ExitCode.API_ERROR, Result.ERROR
+    return failed_before_waiting(
+        problem,
+        code,
+        policy,
+        requests=requests,
+        elapsed_s=elapsed_s,
+        result=result,
+        interrupted_by=interrupted_by,
+    )
+
+
+def internal_error(error: BaseException, clean: Callable[[str], str] = str) -> Verdict:
+    """A bug of ours: reported as an error (exit 4), never as a pass. ``clean`` takes secrets
+    out of the message."""
+    message = clean(f"internal error: {type(error).__name__}: {error}")
+    return failed_before_waiting(message, ExitCode.API_ERROR, Policy())

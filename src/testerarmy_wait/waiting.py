@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
 
-from testerarmy_wait.client import ApiError, TesterArmyClient
+from testerarmy_wait.client import TesterArmyClient
+from testerarmy_wait.errors import ApiError
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.schedule import Jitter, bounded, poll_wait, retry_delays, retry_wait
@@ -81,6 +82,7 @@ class Waiter:
         self._on_progress = on_progress
         self._began = options.clock()
         self._total = 1
+        self._stop: asyncio.Event | None = None
 
     def _report(self, watch: _Watch, note: str | None = None) -> None:
         elapsed = self._opt.clock() - self._began
@@ -115,6 +117,8 @@ class Waiter:
         errors = 0
         retries: Iterator[float] = retry_delays(base_s=opt.retry_base_s, jitter=opt.jitter)
         while True:
+            if self._stop is not None and self._stop.is_set():  # no request after a stop
+                return watch.outcome(StopReason.INTERRUPTED, _interrupted(watch))
             if opt.clock() >= opt.deadline:
                 return await self._last_look(watch)
             try:
@@ -183,6 +187,7 @@ class Waiter:
         unfinished runs marked ``INTERRUPTED``."""
         began = self._opt.clock()
         self._total = max(1, len(targets))
+        self._stop = stop
         watches = [_Watch(run_id, trigger, began) for run_id, trigger in targets]
         tasks = [asyncio.create_task(self.watch(w)) for w in watches]
         stopper = asyncio.create_task((stop or asyncio.Event()).wait())
@@ -201,19 +206,17 @@ class Waiter:
             if task.done() and not task.cancelled() and task.exception() is None:
                 outcomes.append(task.result())
             elif task.cancelled():
-                status = watch.last_status(unseen="not yet seen")
-                outcomes.append(
-                    watch.outcome(
-                        StopReason.INTERRUPTED,
-                        f"the job was interrupted while the run was {status}",
-                    )
-                )
+                outcomes.append(watch.outcome(StopReason.INTERRUPTED, _interrupted(watch)))
             else:
                 error = task.exception()
                 outcomes.append(
                     watch.outcome(StopReason.API_ERROR, f"internal error while waiting: {error!r}")
                 )
         return outcomes
+
+
+def _interrupted(watch: _Watch) -> str:
+    return f"the job was interrupted while the run was {watch.last_status('not yet seen')}"
 
 
 async def cancel_runs(
@@ -238,3 +241,24 @@ async def cancel_runs(
     except TimeoutError:
         return dict.fromkeys(run_ids, f"cancel not confirmed within {timeout_s:g} s")
     return dict(zip(run_ids, results, strict=True))
+
+
+UNFINISHED: Final = (StopReason.TIMEOUT, StopReason.INTERRUPTED)
+
+
+async def cancel_unfinished(
+    client: TesterArmyClient,
+    outcomes: Sequence[RunOutcome],
+    *,
+    wanted: Callable[[RunOutcome], bool],
+    interrupted: bool,
+    timeout_s: float,
+) -> tuple[list[RunOutcome], list[str]]:
+    """Cancel the runs the wait left unfinished (deadline or interrupt) that ``wanted`` picks.
+    Returns the outcomes, those runs marked ``cancel_requested``, and a note per run."""
+    chosen = [o.run_id for o in outcomes if o.stop in UNFINISHED and wanted(o)]
+    done = await cancel_runs(client, chosen, timeout_s=timeout_s)
+    because = "the job was interrupted" if interrupted else "the deadline passed"
+    notes = [f"run {run_id}: {what} (asked because {because})" for run_id, what in done.items()]
+    marked = set(chosen)
+    return [replace(o, cancel_requested=True) if o.run_id in marked else o for o in outcomes], notes

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from testerarmy_wait.ci.reporters import (
+    Finished,
     GitHubReporter,
     GitLabReporter,
     Reporter,
@@ -40,7 +41,7 @@ def finish(reporter: Reporter, verdict: Verdict, tmp_path: Path) -> ReportPaths:
     outputs = step_outputs(
         verdict, report_path=paths.json_relative, junit_path=paths.junit_relative
     )
-    reporter.finish(verdict, paths, outputs, run_url="https://d.example/runs/{id}")
+    reporter.finish(Finished(verdict, paths, outputs, run_url="https://d.example/runs/{id}"))
     return paths
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from testerarmy_wait.client import TesterArmyClient
-from testerarmy_wait.outcome import StopReason, Trigger
+from testerarmy_wait.outcome import StopReason
 from testerarmy_wait.sandbox.faults import Fault
 from testerarmy_wait.waiting import Waiter, WaitOptions
 from tests.ci.runner import commands_processed
@@ -237,23 +237,6 @@ def waiter_for(sandbox: Any, client: TesterArmyClient, **options: Any) -> Waiter
     )
 
 
-def test_404_after_a_trigger_is_retried_for_the_grace_period_then_ERROR(sandbox: Any) -> None:
-    missing = "3f2a9c1e-0000-4000-8000-00000000beef"
-    trigger = Trigger("test", "t")
-
-    async def watch() -> Any:
-        async with TesterArmyClient(sandbox.url, sandbox.api_key) as client:
-            waiter = waiter_for(sandbox, client, not_found_grace_s=0.5)
-            return await waiter.wait_all([(missing, trigger)])
-
-    began = time.monotonic()
-    [outcome] = asyncio.run(watch())
-    assert outcome.stop is StopReason.API_ERROR
-    assert "not found" in (outcome.problem or "")
-    assert len(sandbox.requests) >= 3  # retried during the grace period
-    assert time.monotonic() - began < 5  # and no longer than about the grace period
-
-
 def test_404_for_a_handed_run_is_an_error_after_one_request(sandbox: Any) -> None:
     missing = "3f2a9c1e-0000-4000-8000-00000000beef"
 
@@ -264,14 +247,3 @@ def test_404_for_a_handed_run_is_an_error_after_one_request(sandbox: Any) -> Non
     [outcome] = asyncio.run(watch())
     assert outcome.stop is StopReason.API_ERROR
     assert len(sandbox.requests) == 1
-
-
-def test_permanent_error_on_the_last_look_is_an_error_not_a_timeout(
-    sandbox: Any, tmp_path: Path
-) -> None:
-    run_id = sandbox.create_run("slow")
-    sandbox.faults.add(path=f"/v1/runs/{run_id}", nth=[2], fault=Fault.status(401))
-    job = run_job(
-        tmp_path, env_for(sandbox, [run_id], INPUT_TIMEOUT="0.2", **{"INPUT_POLL-INTERVAL": "5"})
-    )
-    assert (job.code, job.outputs["result"]) == (4, "ERROR")

@@ -306,4 +306,5 @@ def triggered_verdict() -> Verdict:
     return verdict_of(
         outcome(checkout_run_data(), trigger=trigger),
         outcome(signup_run_data(), trigger=trigger),
+        batch_id="batch-42",
     )

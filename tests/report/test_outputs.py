@@ -35,12 +35,11 @@ def test_outputs_on_a_usage_error_are_all_set_and_duration_empty() -> None:
     assert outputs["status"] == "unknown"
 
 
-def test_batch_id_comes_from_the_argument_or_the_triggers() -> None:
+def test_batch_id_is_the_verdicts_own() -> None:
     assert (
         step_outputs(triggered_verdict(), report_path="a", junit_path="b")["batchId"] == "batch-42"
     )
-    given = step_outputs(checkout_verdict(), report_path="a", junit_path="b", batch_id="b-1")
-    assert given["batchId"] == "b-1"
+    assert step_outputs(checkout_verdict(), report_path="a", junit_path="b")["batchId"] == ""
 
 
 def test_unknown_server_status_is_not_copied_into_outputs() -> None:

@@ -5,12 +5,23 @@ proof explicit and show the checker is not vacuous.)
 """
 
 import uuid
+from collections.abc import Callable
+from typing import Protocol
 
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import BUILTIN_SCENARIOS, Fault, ManualClock
+from testerarmy_wait.sandbox import BUILTIN_SCENARIOS, Fault, ManualClock, Sandbox
 from testerarmy_wait.sandbox.recording import Exchange
+
+
+class Checker(Protocol):
+    """What these tests use of the ``sandbox_conformance`` checker (tests/conftest.py)."""
+
+    def problems(self, exchange: Exchange) -> list[str]: ...
+
+    def check(self, exchanges: list[Exchange]) -> list[str]: ...
+
 
 OPERATIONS = {
     ("GET", "/v1/runs"),
@@ -37,7 +48,7 @@ PR_BODY = {
 
 
 @pytest.fixture
-def checker(sandbox_conformance):
+def checker(sandbox_conformance: Checker | None) -> Checker:
     if sandbox_conformance is None:
         pytest.skip(
             "API description not found at <repo>/../shared/api/testerarmy-openapi.json; "
@@ -46,8 +57,9 @@ def checker(sandbox_conformance):
     return sandbox_conformance
 
 
-def drive_every_endpoint(sb):
+def drive_every_endpoint(sb: Sandbox) -> None:
     """Valid requests to every endpoint in every run state, plus each error status."""
+    assert isinstance(sb.clock, ManualClock)
     with httpx.Client(
         base_url=sb.url, headers={"Authorization": f"Bearer {sb.api_key}"}, verify=False
     ) as c:
@@ -90,7 +102,9 @@ def drive_every_endpoint(sb):
             c.get(f"/v1/runs/{run_ids[0]}")
 
 
-def test_every_endpoint_answers_as_the_description_says(checker, sandbox_factory):
+def test_every_endpoint_answers_as_the_description_says(
+    checker: Checker, sandbox_factory: Callable[..., Sandbox]
+) -> None:
     sb = sandbox_factory(clock=ManualClock(), seed=11)
     drive_every_endpoint(sb)
     exchanges = sb.requests
@@ -105,7 +119,14 @@ def test_every_endpoint_answers_as_the_description_says(checker, sandbox_factory
     assert {e.status for e in exchanges} >= {200, 202, 400, 401, 404, 409, 429, 500, 504}
 
 
-def _exchange(method, path, status, body, request=b"", fault=None):
+def _exchange(
+    method: str,
+    path: str,
+    status: int,
+    body: bytes,
+    request: bytes = b"",
+    fault: Fault | None = None,
+) -> Exchange:
     return Exchange(
         method=method,
         path=path,
@@ -122,7 +143,7 @@ def _exchange(method, path, status, body, request=b"", fault=None):
     )
 
 
-def test_the_checker_catches_an_invalid_answer(checker):
+def test_the_checker_catches_an_invalid_answer(checker: Checker) -> None:
     rid = str(uuid.uuid4())
     bad_status = (
         b'{"id":"%s","type":"test","status":"paused","input":{},"createdAt":"2025-01-01T00:00:00Z"}'
@@ -135,7 +156,9 @@ def test_the_checker_catches_an_invalid_answer(checker):
     assert checker.problems(_exchange("GET", "/api/v1/runs/x/unknown", 200, b"{}"))
 
 
-def test_the_checker_catches_an_accepted_request_the_description_forbids(checker):
+def test_the_checker_catches_an_accepted_request_the_description_forbids(
+    checker: Checker,
+) -> None:
     body = b'{"status":"queued","runId":"%s","projectId":"%s","platform":"web"}' % (
         str(uuid.uuid4()).encode(),
         str(uuid.uuid4()).encode(),
@@ -149,13 +172,13 @@ def test_the_checker_catches_an_accepted_request_the_description_forbids(checker
     assert any("request" in p for p in checker.problems(exchange))
 
 
-def test_the_checker_skips_deliberately_broken_answers(checker):
+def test_the_checker_skips_deliberately_broken_answers(checker: Checker) -> None:
     rid = str(uuid.uuid4())
     exchange = _exchange("GET", f"/api/v1/runs/{rid}", 200, b"{trunc", fault=Fault.truncated())
     assert checker.problems(exchange) == []
 
 
-def _template(route):
+def _template(route: str) -> str | None:
     parts = route.split("/")
     for method_route in OPERATIONS:
         template = method_route[1].split("/")

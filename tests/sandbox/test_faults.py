@@ -3,14 +3,15 @@
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import Fault
+from testerarmy_wait.sandbox import Fault, ManualClock, Sandbox
 
 
-def client(sb, **kw):
+def client(sb: Sandbox, **kw: Any) -> httpx.Client:
     return httpx.Client(
         base_url=sb.url,
         headers={"Authorization": f"Bearer {sb.api_key}"},
@@ -21,20 +22,25 @@ def client(sb, **kw):
 
 
 @pytest.fixture
-def run_path(manual_sandbox):
+def run_path(manual_sandbox: Sandbox) -> str:
     rid = manual_sandbox.create_run("issues-found")
+    assert isinstance(manual_sandbox.clock, ManualClock)
     manual_sandbox.clock.advance(3600)
     return f"/v1/runs/{rid}"
 
 
-def test_the_third_get_of_a_run_answers_503_and_the_others_200(manual_sandbox, run_path):
+def test_the_third_get_of_a_run_answers_503_and_the_others_200(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     manual_sandbox.faults.add(method="GET", path=run_path, nth=[3], fault=Fault.status(503))
     with client(manual_sandbox) as c:
         codes = [c.get(run_path).status_code for _ in range(5)]
     assert codes == [200, 200, 503, 200, 200]
 
 
-def test_times_hits_the_first_n_matching_requests_and_counts_them(manual_sandbox, run_path):
+def test_times_hits_the_first_n_matching_requests_and_counts_them(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     rule = manual_sandbox.faults.add(path=run_path, times=2, fault=Fault.status(500))
     with client(manual_sandbox) as c:
         codes = [c.get(run_path).status_code for _ in range(3)]
@@ -43,7 +49,7 @@ def test_times_hits_the_first_n_matching_requests_and_counts_them(manual_sandbox
     assert (rule.seen, rule.fired) == (3, 2)
 
 
-def test_wildcard_paths_and_method_filter(manual_sandbox, run_path):
+def test_wildcard_paths_and_method_filter(manual_sandbox: Sandbox, run_path: str) -> None:
     manual_sandbox.faults.add(method="POST", path="/v1/runs/*", fault=Fault.status(502))
     with client(manual_sandbox) as c:
         assert c.get(run_path).status_code == 200
@@ -51,7 +57,9 @@ def test_wildcard_paths_and_method_filter(manual_sandbox, run_path):
     assert manual_sandbox.status(run_path.rsplit("/", 1)[1]) == "completed"
 
 
-def test_first_added_rule_wins_but_every_matching_rule_counts(manual_sandbox, run_path):
+def test_first_added_rule_wins_but_every_matching_rule_counts(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     first = manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.status(500))
     second = manual_sandbox.faults.add(path=run_path, nth=[1, 2], fault=Fault.status(504))
     with client(manual_sandbox) as c:
@@ -60,7 +68,9 @@ def test_first_added_rule_wins_but_every_matching_rule_counts(manual_sandbox, ru
     assert (first.seen, second.seen) == (3, 3)
 
 
-def test_paths_may_be_given_with_the_api_prefix_and_faults_cleared(manual_sandbox, run_path):
+def test_paths_may_be_given_with_the_api_prefix_and_faults_cleared(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     manual_sandbox.faults.add(path="/api" + run_path, fault=Fault.status(500))
     with client(manual_sandbox) as c:
         assert c.get(run_path).status_code == 500
@@ -69,12 +79,14 @@ def test_paths_may_be_given_with_the_api_prefix_and_faults_cleared(manual_sandbo
 
 
 @pytest.mark.parametrize(("nth", "times"), [([0], None), ([], None), (1, 1)])
-def test_bad_rule_counts_are_refused(sandbox, nth, times):
+def test_bad_rule_counts_are_refused(
+    sandbox: Sandbox, nth: int | list[int], times: int | None
+) -> None:
     with pytest.raises(ValueError, match="nth"):
         sandbox.faults.add(fault=Fault.drop(), nth=nth, times=times)
 
 
-def test_429_without_retry_after(manual_sandbox, run_path):
+def test_429_without_retry_after(manual_sandbox: Sandbox, run_path: str) -> None:
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.rate_limited())
     with client(manual_sandbox) as c:
         response = c.get(run_path)
@@ -83,13 +95,13 @@ def test_429_without_retry_after(manual_sandbox, run_path):
     assert response.json() == {"error": "rate_limited", "message": "Usage limit exceeded"}
 
 
-def test_429_with_retry_after_seconds(manual_sandbox, run_path):
+def test_429_with_retry_after_seconds(manual_sandbox: Sandbox, run_path: str) -> None:
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.rate_limited(7))
     with client(manual_sandbox) as c:
         assert c.get(run_path).headers["retry-after"] == "7"
 
 
-def test_429_with_retry_after_http_date(manual_sandbox, run_path):
+def test_429_with_retry_after_http_date(manual_sandbox: Sandbox, run_path: str) -> None:
     when = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.rate_limited(when))
     manual_sandbox.faults.add(path=run_path, nth=2, fault=Fault.rate_limited(30, as_http_date=True))
@@ -101,7 +113,9 @@ def test_429_with_retry_after_http_date(manual_sandbox, run_path):
 
 
 @pytest.mark.parametrize("code", [500, 502, 503, 504])
-def test_server_errors_carry_error_and_message(manual_sandbox, run_path, code):
+def test_server_errors_carry_error_and_message(
+    manual_sandbox: Sandbox, run_path: str, code: int
+) -> None:
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.status(code))
     with client(manual_sandbox) as c:
         response = c.get(run_path)
@@ -109,7 +123,7 @@ def test_server_errors_carry_error_and_message(manual_sandbox, run_path, code):
     assert set(response.json()) == {"error", "message"}
 
 
-def test_a_status_fault_answers_instead_of_the_api(manual_sandbox):
+def test_a_status_fault_answers_instead_of_the_api(manual_sandbox: Sandbox) -> None:
     rid = manual_sandbox.create_run("slow")
     manual_sandbox.faults.add(method="POST", fault=Fault.status(500, error="boom", message="m"))
     with client(manual_sandbox) as c:
@@ -118,7 +132,7 @@ def test_a_status_fault_answers_instead_of_the_api(manual_sandbox):
     assert manual_sandbox.status(rid) == "queued"
 
 
-def test_slow_response_outlasts_a_short_client_timeout(sandbox):
+def test_slow_response_outlasts_a_short_client_timeout(sandbox: Sandbox) -> None:
     rid = sandbox.create_run()
     sandbox.faults.add(path=f"/v1/runs/{rid}", nth=1, fault=Fault.slow(0.5))
     with client(sandbox) as c:
@@ -127,14 +141,14 @@ def test_slow_response_outlasts_a_short_client_timeout(sandbox):
         assert c.get(f"/v1/runs/{rid}").status_code == 200
 
 
-def test_slow_then_another_fault(sandbox):
+def test_slow_then_another_fault(sandbox: Sandbox) -> None:
     rid = sandbox.create_run()
     sandbox.faults.add(nth=1, fault=Fault.slow(0.05, then=Fault.status(504)))
     with client(sandbox) as c:
         assert c.get(f"/v1/runs/{rid}").status_code == 504
 
 
-def test_dropped_connection_gets_no_response(manual_sandbox, run_path):
+def test_dropped_connection_gets_no_response(manual_sandbox: Sandbox, run_path: str) -> None:
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.drop())
     with client(manual_sandbox) as c:
         with pytest.raises(httpx.RemoteProtocolError):
@@ -143,7 +157,7 @@ def test_dropped_connection_gets_no_response(manual_sandbox, run_path):
     assert manual_sandbox.requests[0].status is None
 
 
-def test_truncated_body_is_not_valid_json(manual_sandbox, run_path):
+def test_truncated_body_is_not_valid_json(manual_sandbox: Sandbox, run_path: str) -> None:
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.truncated())
     with client(manual_sandbox) as c:
         response = c.get(run_path)
@@ -152,14 +166,16 @@ def test_truncated_body_is_not_valid_json(manual_sandbox, run_path):
         response.json()
 
 
-def test_short_read_body_ends_before_its_content_length(manual_sandbox, run_path):
+def test_short_read_body_ends_before_its_content_length(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.truncated(short_read=True))
     with client(manual_sandbox) as c, pytest.raises(httpx.RemoteProtocolError):
         c.get(run_path)
 
 
 @pytest.mark.parametrize("code", [200, 502])
-def test_html_error_page_instead_of_json(manual_sandbox, run_path, code):
+def test_html_error_page_instead_of_json(manual_sandbox: Sandbox, run_path: str, code: int) -> None:
     manual_sandbox.faults.add(path=run_path, nth=1, fault=Fault.html(code))
     with client(manual_sandbox) as c:
         response = c.get(run_path)
@@ -168,7 +184,9 @@ def test_html_error_page_instead_of_json(manual_sandbox, run_path, code):
     assert response.text.startswith("<!DOCTYPE html>")
 
 
-def test_unknown_status_value_in_a_run_and_in_a_listing(manual_sandbox, run_path):
+def test_unknown_status_value_in_a_run_and_in_a_listing(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     manual_sandbox.faults.add(fault=Fault.unknown_status("paused"))
     with client(manual_sandbox) as c:
         run = c.get(run_path).json()
@@ -177,7 +195,7 @@ def test_unknown_status_value_in_a_run_and_in_a_listing(manual_sandbox, run_path
     assert {r["status"] for r in listed} == {"paused"}
 
 
-def test_extra_unknown_fields_everywhere(manual_sandbox, run_path):
+def test_extra_unknown_fields_everywhere(manual_sandbox: Sandbox, run_path: str) -> None:
     manual_sandbox.faults.add(path=run_path, fault=Fault.extra_fields({"brandNew": [1]}))
     with client(manual_sandbox) as c:
         run = c.get(run_path).json()
@@ -188,14 +206,18 @@ def test_extra_unknown_fields_everywhere(manual_sandbox, run_path):
     assert "brandNew" not in manual_sandbox.run(run["id"])
 
 
-def test_missing_optional_fields_by_default_leaves_only_required_ones(manual_sandbox, run_path):
+def test_missing_optional_fields_by_default_leaves_only_required_ones(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     manual_sandbox.faults.add(path=run_path, fault=Fault.missing_fields())
     with client(manual_sandbox) as c:
         run = c.get(run_path).json()
     assert set(run) == {"id", "type", "status", "input", "createdAt"}
 
 
-def test_missing_chosen_fields_including_inside_lists(manual_sandbox, run_path):
+def test_missing_chosen_fields_including_inside_lists(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     fault = Fault.missing_fields("output.issues.*.severity", "output.steps", "durationMs")
     manual_sandbox.faults.add(path=run_path, fault=fault)
     with client(manual_sandbox) as c:
@@ -206,13 +228,15 @@ def test_missing_chosen_fields_including_inside_lists(manual_sandbox, run_path):
     assert run["output"]["issues"]
 
 
-def test_body_faults_leave_error_answers_alone(sandbox_client, sandbox):
+def test_body_faults_leave_error_answers_alone(
+    sandbox_client: httpx.Client, sandbox: Sandbox
+) -> None:
     sandbox.faults.add(fault=Fault.unknown_status())
     response = sandbox_client.get("/v1/runs/00000000-0000-4000-8000-000000000000")
     assert response.json() == {"error": "not_found", "message": "Run not found"}
 
 
-def test_breaks_contract_flags_only_deliberately_invalid_answers():
+def test_breaks_contract_flags_only_deliberately_invalid_answers() -> None:
     assert Fault.html().breaks_contract
     assert Fault.drop().breaks_contract
     assert Fault.truncated().breaks_contract
@@ -224,7 +248,9 @@ def test_breaks_contract_flags_only_deliberately_invalid_answers():
     assert not Fault.missing_fields().breaks_contract
 
 
-def test_every_exchange_is_recorded_without_the_api_key(manual_sandbox, run_path):
+def test_every_exchange_is_recorded_without_the_api_key(
+    manual_sandbox: Sandbox, run_path: str
+) -> None:
     sb = manual_sandbox
     rid = sb.create_run("slow")
     with client(sb) as c:

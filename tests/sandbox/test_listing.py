@@ -5,14 +5,18 @@ import uuid
 import httpx
 import pytest
 
+from testerarmy_wait.sandbox import ManualClock, Sandbox
 
-def client(sb):
+
+def client(sb: Sandbox) -> httpx.Client:
     return httpx.Client(
         base_url=sb.url, headers={"Authorization": f"Bearer {sb.api_key}"}, timeout=10, verify=False
     )
 
 
-def test_a_new_test_has_a_history_of_finished_runs_with_varied_durations(manual_sandbox):
+def test_a_new_test_has_a_history_of_finished_runs_with_varied_durations(
+    manual_sandbox: Sandbox,
+) -> None:
     test_id = manual_sandbox.configure_test(history=6).test_id
     with client(manual_sandbox) as c:
         runs = c.get("/v1/runs", params={"testId": test_id, "status": "completed"}).json()["runs"]
@@ -22,10 +26,11 @@ def test_a_new_test_has_a_history_of_finished_runs_with_varied_durations(manual_
     assert all(r["durationMs"] > 0 for r in runs)
 
 
-def test_runs_are_listed_newest_first(manual_sandbox):
+def test_runs_are_listed_newest_first(manual_sandbox: Sandbox) -> None:
     sb = manual_sandbox
     test_id = sb.configure_test(history=4).test_id
     sb.create_run("passes", test_id)
+    assert isinstance(sb.clock, ManualClock)
     sb.clock.advance(1)
     newest = sb.create_run("passes", test_id)
     with client(sb) as c:
@@ -36,7 +41,7 @@ def test_runs_are_listed_newest_first(manual_sandbox):
     assert len(runs) == 6
 
 
-def test_cursor_paging_visits_every_run_once(manual_sandbox):
+def test_cursor_paging_visits_every_run_once(manual_sandbox: Sandbox) -> None:
     sb = manual_sandbox
     test_id = sb.configure_test(history=7).test_id
     for _ in range(3):
@@ -56,7 +61,7 @@ def test_cursor_paging_visits_every_run_once(manual_sandbox):
     assert len(set(seen)) == 10
 
 
-def test_last_page_has_null_next_cursor(manual_sandbox):
+def test_last_page_has_null_next_cursor(manual_sandbox: Sandbox) -> None:
     test_id = manual_sandbox.configure_test(history=2).test_id
     with client(manual_sandbox) as c:
         body = c.get("/v1/runs", params={"testId": test_id, "limit": "2"}).json()
@@ -64,13 +69,14 @@ def test_last_page_has_null_next_cursor(manual_sandbox):
     assert body["nextCursor"] is None
 
 
-def test_filters_by_status_project_and_test(manual_sandbox):
+def test_filters_by_status_project_and_test(manual_sandbox: Sandbox) -> None:
     sb = manual_sandbox
     project = sb.configure_project().project_id
     test_a = sb.configure_test(project_id=project, history=0).test_id
     test_b = sb.configure_test(history=0).test_id
     run_a = sb.create_run("passes", test_a)
     run_b = sb.create_run("infra-failure", test_b)
+    assert isinstance(sb.clock, ManualClock)
     sb.clock.advance(3600)
     with client(sb) as c:
         by_project = c.get("/v1/runs", params={"projectId": project}).json()["runs"]
@@ -81,7 +87,7 @@ def test_filters_by_status_project_and_test(manual_sandbox):
     assert running == []
 
 
-def test_default_page_size_is_20(manual_sandbox):
+def test_default_page_size_is_20(manual_sandbox: Sandbox) -> None:
     test_id = manual_sandbox.configure_test(history=25).test_id
     with client(manual_sandbox) as c:
         body = c.get("/v1/runs", params={"testId": test_id}).json()
@@ -102,14 +108,16 @@ def test_default_page_size_is_20(manual_sandbox):
         {"cursor": "!!not-a-cursor!!"},
     ],
 )
-def test_invalid_query_values_answer_400(sandbox_client, params):
+def test_invalid_query_values_answer_400(
+    sandbox_client: httpx.Client, params: dict[str, str]
+) -> None:
     response = sandbox_client.get("/v1/runs", params=params)
     assert response.status_code == 400
     assert set(response.json()) == {"error", "message"}
 
 
 @pytest.mark.parametrize("limit", ["1", "9", "10", "99", "100"])
-def test_limits_from_1_to_100_are_accepted(sandbox_client, limit):
+def test_limits_from_1_to_100_are_accepted(sandbox_client: httpx.Client, limit: str) -> None:
     response = sandbox_client.get("/v1/runs", params={"limit": limit, "testId": str(uuid.uuid4())})
     assert response.status_code == 200
     assert response.json() == {"runs": [], "nextCursor": None}

@@ -1,4 +1,6 @@
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,18 +28,18 @@ REQUIRED = {
 }
 
 
-def test_every_required_scenario_is_built_in():
+def test_every_required_scenario_is_built_in() -> None:
     assert set(BUILTIN_SCENARIOS) >= REQUIRED
 
 
 @pytest.mark.parametrize("name", BUILTIN_SCENARIOS)
-def test_builtin_scenarios_round_trip_through_json(name):
+def test_builtin_scenarios_round_trip_through_json(name: str) -> None:
     scenario = builtin_scenario(name)
     again = Scenario.from_dict(json.loads(json.dumps(scenario.to_dict())))
     assert again == scenario
 
 
-def test_issues_found_has_mixed_severities_warnings_and_failed_steps():
+def test_issues_found_has_mixed_severities_warnings_and_failed_steps() -> None:
     output = builtin_scenario("issues-found").output
     assert output is not None
     assert output["result"] == "FAILED"
@@ -50,14 +52,14 @@ def test_issues_found_has_mixed_severities_warnings_and_failed_steps():
     assert output["screenshots"]
 
 
-def test_warnings_only_passes_with_warnings_and_no_issue():
+def test_warnings_only_passes_with_warnings_and_no_issue() -> None:
     output = builtin_scenario("warnings-only").output
     assert output is not None
     assert output["result"] == "PASS"
     assert {i["type"] for i in output["issues"]} == {"warning"}
 
 
-def test_checkout_flow_has_a_critical_payment_bug_a_major_discount_bug_and_a_warning():
+def test_checkout_flow_has_a_critical_payment_bug_a_major_discount_bug_and_a_warning() -> None:
     scenario = builtin_scenario("checkout-flow")
     output = scenario.output
     assert output is not None
@@ -70,19 +72,20 @@ def test_checkout_flow_has_a_critical_payment_bug_a_major_discount_bug_and_a_war
     assert scenario.test_plan is not None
 
 
-def test_infra_failure_and_cancelled_have_no_output():
+def test_infra_failure_and_cancelled_have_no_output() -> None:
     failure = builtin_scenario("infra-failure")
     assert failure.status == "failed"
     assert failure.output is None
+    assert failure.error is not None
     assert failure.error == {"code": "BROWSER_START_FAILED", "message": failure.error["message"]}
     assert builtin_scenario("cancelled").status == "cancelled"
 
 
-def test_slow_runs_for_25_minutes():
+def test_slow_runs_for_25_minutes() -> None:
     assert builtin_scenario("slow").running_seconds == 25 * 60
 
 
-def test_huge_has_2mb_description_5000_issues_10000_steps():
+def test_huge_has_2mb_description_5000_issues_10000_steps() -> None:
     output = builtin_scenario("huge").output
     assert output is not None
     assert len(output["description"]) == 2 * 1024 * 1024
@@ -90,7 +93,7 @@ def test_huge_has_2mb_description_5000_issues_10000_steps():
     assert len(output["steps"]) == 10000
 
 
-def test_hostile_puts_every_hostile_piece_in_every_free_text_string():
+def test_hostile_puts_every_hostile_piece_in_every_free_text_string() -> None:
     scenario = builtin_scenario("hostile")
     output = scenario.output
     assert output is not None
@@ -109,7 +112,7 @@ def test_hostile_puts_every_hostile_piece_in_every_free_text_string():
     assert set(HOSTILE_PIECES) <= set(output["issues"][0]["reproductionSteps"])
 
 
-def test_hostile_pieces_cover_commands_delimiters_markup_and_escapes():
+def test_hostile_pieces_cover_commands_delimiters_markup_and_escapes() -> None:
     for piece in (
         "::error::x",
         "::set-output name=x::y",
@@ -128,7 +131,7 @@ def test_hostile_pieces_cover_commands_delimiters_markup_and_escapes():
     assert any("\x00" in p for p in HOSTILE_PIECES)
 
 
-def test_hostile_failed_and_skipped_carry_hostile_error_and_reason():
+def test_hostile_failed_and_skipped_carry_hostile_error_and_reason() -> None:
     error = builtin_scenario("hostile-failed").error
     assert error is not None
     assert HOSTILE_TEXT in error["message"]
@@ -139,7 +142,7 @@ def test_hostile_failed_and_skipped_carry_hostile_error_and_reason():
     assert len(output["reason"]) <= 2000
 
 
-def test_unknown_builtin_name_lists_the_known_ones():
+def test_unknown_builtin_name_lists_the_known_ones() -> None:
     with pytest.raises(KeyError, match="checkout-flow"):
         builtin_scenario("nope")
 
@@ -184,12 +187,12 @@ def test_unknown_builtin_name_lists_the_known_ones():
         ),
     ],
 )
-def test_invalid_scenarios_are_refused_with_the_reason(data, message):
+def test_invalid_scenarios_are_refused_with_the_reason(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         Scenario.from_dict(data)
 
 
-def test_scenario_file_may_hold_one_a_list_or_a_scenarios_object(tmp_path):
+def test_scenario_file_may_hold_one_a_list_or_a_scenarios_object(tmp_path: Path) -> None:
     one = tmp_path / "one.json"
     one.write_text(json.dumps({"name": "a", "runningSeconds": 5}))
     many = tmp_path / "many.json"
@@ -200,7 +203,7 @@ def test_scenario_file_may_hold_one_a_list_or_a_scenarios_object(tmp_path):
     assert [s.name for s in load_scenario_file(many)] == ["b", "passes"]
 
 
-def test_unreadable_scenario_file_is_a_scenario_error(tmp_path):
+def test_unreadable_scenario_file_is_a_scenario_error(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("{nope")
     with pytest.raises(ScenarioError, match="cannot read"):

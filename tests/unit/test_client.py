@@ -18,6 +18,7 @@ from testerarmy_wait.client import (
     loads,
     parse_retry_after,
 )
+from testerarmy_wait.models import Run
 
 RUN_ID = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"
 KEY = "sk_test_0123456789abcdef"
@@ -40,8 +41,8 @@ def wire(status: int, body: bytes, headers: dict[str, str] | None = None) -> htt
     return httpx.Response(status, stream=httpx.ByteStream(body), headers=headers)
 
 
-def get_run(client: TesterArmyClient) -> object:
-    async def go() -> object:
+def get_run(client: TesterArmyClient) -> Run:
+    async def go() -> Run:
         async with client:
             return await client.get_run(RUN_ID)
 
@@ -136,7 +137,7 @@ def test_the_key_is_taken_out_of_every_string_of_a_run() -> None:
     )
     client = client_for(lambda r: wire(200, run))
     parsed = get_run(client)
-    dumped = parsed.model_dump_json()  # type: ignore[attr-defined]
+    dumped = parsed.model_dump_json()
     assert KEY not in dumped
     assert dumped.count("***") == 2
 
@@ -151,3 +152,94 @@ def test_a_retry_after_that_cannot_be_read_is_ignored(header: str) -> None:
 
 def test_a_huge_retry_after_is_capped() -> None:
     assert parse_retry_after("9" * 40) == 24 * 3600.0
+
+
+@pytest.mark.parametrize(
+    ("status", "transient", "hint"),
+    [
+        (400, False, "refused as invalid"),
+        (401, False, "API key was refused"),
+        (403, False, "may not access this"),
+        (404, False, "not found"),
+        (409, False, "conflicts"),
+        (429, True, "rate or usage limit"),
+        (500, True, "the server failed"),
+        (503, True, "the server failed"),
+    ],
+)
+def test_each_status_is_an_api_error_that_says_whether_to_retry(
+    status: int, transient: bool, hint: str
+) -> None:
+    client = client_for(lambda r: wire(status, b'{"error":"e","message":"from the server"}'))
+    with pytest.raises(ApiError) as caught:
+        get_run(client)
+    assert caught.value.status == status
+    assert caught.value.transient is transient
+    assert hint in caught.value.message
+    assert "(server said: from the server)" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("failure", "reached_server"),
+    [
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("slow"), False),
+        (httpx.ReadTimeout("slow"), True),
+        (httpx.RemoteProtocolError("cut"), True),
+    ],
+)
+def test_transport_failures_are_transient_and_say_whether_the_server_saw_the_request(
+    failure: httpx.TransportError, reached_server: bool
+) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise failure
+
+    with pytest.raises(ApiError) as caught:
+        get_run(client_for(fail))
+    assert caught.value.transient
+    assert caught.value.reached_server is reached_server
+    assert caught.value.safe_to_repeat_post is (not reached_server)
+
+
+def test_an_answer_of_the_wrong_shape_is_a_permanent_error() -> None:
+    client = client_for(lambda r: wire(200, b'{"id": 5}'))
+    with pytest.raises(ApiError, match="documented shape") as caught:
+        get_run(client)
+    assert not caught.value.transient
+
+
+def test_a_body_that_is_not_json_is_a_transient_error() -> None:
+    client = client_for(lambda r: wire(200, b"<html>oops</html>", {"Content-Type": "text/html"}))
+    with pytest.raises(ApiError, match="not JSON") as caught:
+        get_run(client)
+    assert caught.value.transient
+
+
+def test_requests_carry_the_key_and_never_follow_redirects() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return wire(302, b"", {"Location": "https://elsewhere.example/steal"})
+
+    with pytest.raises(ApiError, match="HTTP 302"):
+        get_run(client_for(answer))
+    assert len(seen) == 1
+    assert seen[0].headers["Authorization"] == f"Bearer {KEY}"
+    assert str(seen[0].url) == f"https://api.example/api/v1/runs/{RUN_ID}"
+
+
+def test_a_run_id_cannot_change_the_path_it_is_asked_at() -> None:
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return wire(404, b"")
+
+    async def go() -> None:
+        async with client_for(answer) as client:
+            with pytest.raises(ApiError):
+                await client.get_run("../../admin")
+
+    asyncio.run(go())
+    assert seen == ["/api/v1/runs/%2E%2E%2F%2E%2E%2Fadmin"]

@@ -6,14 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from testerarmy_wait.config import (
-    DEFAULT_API_URL,
-    Settings,
-    UsageError,
-    load_settings,
-    parse_duration,
-    parse_run_ids,
-)
+from testerarmy_wait.config import DEFAULT_API_URL, Settings, UsageError, load_settings
+from testerarmy_wait.parsers import parse_duration, parse_run_ids
 from testerarmy_wait.verdict import Result
 
 A = "3f2a9c1e-1111-4aaa-8bbb-000000000001"

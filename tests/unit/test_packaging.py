@@ -33,7 +33,7 @@ def test_action_metadata_holds_no_expression_the_runner_would_evaluate() -> None
 
 
 def test_every_output_is_declared_and_described() -> None:
-    written = step_outputs(usage_error("x"), report_path="r", junit_path="j", batch_id="b")
+    written = step_outputs(usage_error("x"), report_path="r", junit_path="j")
     declared = action()["outputs"]
     assert set(written) == set(declared)
     assert all(spec["description"].strip() for spec in declared.values())

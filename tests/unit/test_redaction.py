@@ -3,7 +3,8 @@ escaped forms too."""
 
 from __future__ import annotations
 
-from testerarmy_wait.redaction import Redactor, redact, secrets_in
+from testerarmy_wait.config import secrets_in
+from testerarmy_wait.redaction import Redactor, redact
 from testerarmy_wait.report.escape import md_text
 
 KEY = "sk_live_abcdef123456"

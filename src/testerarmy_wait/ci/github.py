@@ -1,4 +1,5 @@
-"""Everything GitHub Actions: workflow commands, output/summary files, annotations.
+"""Everything GitHub Actions: workflow commands, output/summary files, annotations, the
+pull-request event, and the reporter that uses them.
 
 One writer owns every workflow command; its stream is injected so tests read what it
 printed. Server text reaches the log only inside a ``::stop-commands::`` block, or as an
@@ -7,23 +8,31 @@ annotation message/title escaped with :func:`escape_data` / :func:`escape_proper
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
+from testerarmy_wait.ci.progress import ProgressDigest
+from testerarmy_wait.ci.shared import Finished, reports_line, run_title, waiting_line, why
+from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summary_line
 from testerarmy_wait.models import Issue
+from testerarmy_wait.outcome import Progress
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.escape import cap, one_line, terminal_text
-from testerarmy_wait.report.formatting import severity_name, short_id
+from testerarmy_wait.report.formatting import plural, severity_name, short_id
+from testerarmy_wait.report.summary import render_summary
 from testerarmy_wait.verdict import Result, RunVerdict, Verdict
 
 MAX_ANNOTATIONS_PER_TYPE: Final = 10
 MAX_MESSAGE_CHARS: Final = 4000  # the runner keeps 4096
 MAX_TITLE_CHARS: Final = 200
 _OUTPUT_NAME_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+SUMMARY_MAX_BYTES: Final = 512 * 1024  # well under the runner's 1 MiB, which drops it whole
 
 
 def escape_data(value: str) -> str:
@@ -237,3 +246,134 @@ def announce(verdict: Verdict, cmds: WorkflowCommands) -> None:
         cmds.error(message, title=title)
     for title, message in _limited(warnings, "warnings"):
         cmds.warning(message, title=title)
+
+
+# ------------------------------------------------------------------ the CI event
+
+
+def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
+    """Pull-request fields from GitHub's event file on ``pull_request`` events (empty when
+    there is none, it cannot be read, or the event is not about a pull request)."""
+    event_path = env.get("GITHUB_EVENT_PATH", "").strip()
+    if not event_path:
+        return {}
+    try:
+        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    pr = event.get("pull_request") if isinstance(event, dict) else None
+    if not isinstance(pr, dict):
+        return {}
+    base = pr.get("base")
+    head = pr.get("head")
+    base = base if isinstance(base, dict) else {}
+    head = head if isinstance(head, dict) else {}
+    found = {
+        "number": pr.get("number"),
+        "title": pr.get("title"),
+        "description": pr.get("body"),
+        "baseBranch": base.get("ref"),
+        "headBranch": head.get("ref"),
+        "commitSha": head.get("sha"),
+    }
+    return {k: v for k, v in found.items() if v not in (None, "")}
+
+
+# ------------------------------------------------------------------ the reporter
+
+
+class GitHubReporter:
+    """GitHub Actions: workflow commands on ``stdout``, outputs and summary in files.
+
+    Env-file paths (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) are read from the mapping at
+    call time; nothing fails when they are unset."""
+
+    def __init__(self, env: Mapping[str, str], stdout: TextIO) -> None:
+        self.env = env
+        self.cmds = WorkflowCommands(stdout)
+        self._poll_token: str | None = None
+        self._digest = ProgressDigest()
+        self._redactor = Redactor()
+
+    def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
+        for secret in secrets:
+            self.cmds.mask(secret)
+        self._redactor = Redactor(secrets)
+        if line := waiting_line(run_ids):
+            self.cmds.plain(line)
+
+    def _open_poll_log(self) -> None:
+        if self._poll_token is None:
+            self.cmds.start_group("Poll log")
+            self._poll_token = self.cmds.begin_stop_commands()
+
+    def _close_poll_log(self) -> None:
+        if self._poll_token is not None:
+            self.cmds.end_stop_commands(self._poll_token)
+            self.cmds.end_group()
+            self._poll_token = None
+
+    def progress(self, event: Progress) -> None:
+        for line in self._digest.lines(event):
+            self._open_poll_log()
+            self.cmds.untrusted(line)
+
+    def results(self, text: str) -> None:
+        self.cmds.raw_block(self._redactor.rendered(text))
+
+    def note(self, message: str) -> None:
+        if self._poll_token is not None:
+            self.cmds.untrusted(terminal_text(message))
+        else:
+            self.cmds.plain(message)
+
+    def _write_files(self, finished: Finished) -> list[str]:
+        """Outputs and summary; each failure is a problem to report, never the end."""
+        problems: list[str] = []
+        output_file = self.env.get("GITHUB_OUTPUT", "")
+        if output_file:
+            try:
+                write_outputs(output_file, finished.outputs)
+            except Exception as error:  # any failure here must leave the other sinks alive
+                problems.append(f"could not write the step outputs: {why(error)}")
+        summary_file = self.env.get("GITHUB_STEP_SUMMARY", "")
+        if summary_file:
+            try:
+                markdown = render_summary(
+                    finished.verdict,
+                    run_url=finished.run_url,
+                    report_paths=finished.paths.for_summary(),
+                    max_bytes=SUMMARY_MAX_BYTES,
+                    api_url=finished.api_url,
+                )
+                append_summary(summary_file, self._redactor.rendered(markdown))
+            except Exception as error:  # the log and the annotations still follow
+                problems.append(f"could not write the job summary: {why(error)}")
+        return problems
+
+    def finish(self, finished: Finished) -> None:
+        for line in self._digest.closing_lines():
+            self._open_poll_log()
+            self.cmds.untrusted(line)
+        self._close_poll_log()
+        verdict, api_url = finished.verdict, finished.api_url
+        problems = list(finished.paths.errors) + self._write_files(finished)
+        with self.cmds.stop_commands():
+            for line in header_lines(verdict, color=False, api_url=api_url):
+                self.cmds.untrusted(line)
+        plan = plan_runs(verdict)
+        for run in plan.detailed:
+            with self.cmds.group(run_title(run.run_id, run.result)), self.cmds.stop_commands():
+                for line in run_lines(run, color=False, api_url=api_url):
+                    self.cmds.untrusted(line)
+        if plan.listed:
+            title = plural(len(plan.listed) + plan.left_out, "more run")
+            with self.cmds.group(title), self.cmds.stop_commands():
+                for run in plan.listed:
+                    self.cmds.untrusted(summary_line(run, color=False))
+                if (more := plan.left_out_line()) is not None:
+                    self.cmds.untrusted(more)
+        announce(verdict, self.cmds)
+        for problem in problems:  # the report-file warnings are among them
+            self.cmds.warning(problem, title="testerarmy-wait")
+        self.cmds.plain(reports_line(finished.paths))

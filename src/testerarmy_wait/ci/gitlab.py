@@ -1,14 +1,29 @@
-"""GitLab CI log sections (collapsible), written to an injected stream."""
+"""Everything GitLab CI: collapsible log sections (written to an injected stream), the
+merge-request context, and the reporter that uses them."""
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Final, TextIO
+from typing import Any, Final, TextIO
 
+from testerarmy_wait.ci.progress import ProgressDigest
+from testerarmy_wait.ci.shared import (
+    Finished,
+    report_lines,
+    run_label,
+    run_title,
+    waiting_line,
+    write_results,
+)
+from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summary_line
+from testerarmy_wait.outcome import Progress
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.escape import terminal_text
+from testerarmy_wait.report.formatting import plural
+from testerarmy_wait.verdict import Result
 
 _NAME_BAD_RE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -55,3 +70,95 @@ class Sections:
             yield
         finally:
             self.end(name)
+
+
+# ------------------------------------------------------------------ the CI context
+
+
+def merge_request_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """Merge-request fields from GitLab's ``CI_MERGE_REQUEST_*`` variables (empty outside a
+    merge-request pipeline)."""
+    iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
+    if not iid:
+        return {}
+    found = {
+        "number": int(iid) if iid.isascii() and iid.isdigit() else None,
+        "title": env.get("CI_MERGE_REQUEST_TITLE"),
+        "description": env.get("CI_MERGE_REQUEST_DESCRIPTION"),
+        "baseBranch": env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
+        "headBranch": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"),
+        "commitSha": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA"),
+    }
+    return {k: v for k, v in found.items() if v not in (None, "")}
+
+
+# ------------------------------------------------------------------ the reporter
+
+
+class GitLabReporter:
+    """GitLab CI: collapsible sections for the poll log and each run's details. GitLab has
+    no runtime masking, so secrets are taken out of every line."""
+
+    def __init__(self, env: Mapping[str, str], stdout: TextIO) -> None:
+        self.env = env
+        self.stream = stdout
+        self.sections = Sections(stdout)
+        self.color = not env.get("NO_COLOR")
+        self._poll_open = False
+        self._digest = ProgressDigest()
+        self._redactor = Redactor()
+
+    def _line(self, text: str) -> None:
+        self._raw(terminal_text(text))
+
+    def _raw(self, line: str) -> None:
+        self.stream.write(self._redactor.rendered(line) + "\n")
+        self.stream.flush()
+
+    def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
+        self._redactor = Redactor(secrets)
+        if line := waiting_line(run_ids):
+            self._line(line)
+
+    def _open_poll_log(self) -> None:
+        if not self._poll_open:
+            self.sections.start("testerarmy_poll_log", "Poll log")
+            self._poll_open = True
+
+    def progress(self, event: Progress) -> None:
+        for line in self._digest.lines(event):
+            self._open_poll_log()
+            self._line(line)
+
+    def note(self, message: str) -> None:
+        self._line(message)
+
+    def results(self, text: str) -> None:
+        write_results(self.stream, self._redactor.rendered(text))
+
+    def finish(self, finished: Finished) -> None:
+        for line in self._digest.closing_lines():
+            self._open_poll_log()
+            self._line(line)
+        if self._poll_open:
+            self.sections.end("testerarmy_poll_log")
+            self._poll_open = False
+        verdict, api_url = finished.verdict, finished.api_url
+        for line in header_lines(verdict, color=self.color, api_url=api_url):
+            self._raw(line)
+        plan = plan_runs(verdict)
+        for n, run in enumerate(plan.detailed):
+            name = f"testerarmy_run_{n}_{run_label(run.run_id)}"
+            passed = run.result is Result.PASS and not run.fails_policy
+            with self.sections.section(name, run_title(run.run_id, run.result), collapsed=passed):
+                for line in run_lines(run, color=self.color, api_url=api_url):
+                    self._raw(line)
+        if plan.listed:
+            title = plural(len(plan.listed) + plan.left_out, "more run")
+            with self.sections.section("testerarmy_more_runs", title, collapsed=True):
+                for run in plan.listed:
+                    self._raw(summary_line(run, color=self.color))
+                if (more := plan.left_out_line()) is not None:
+                    self._line(more)
+        for line in report_lines(finished.paths):
+            self._line(line)

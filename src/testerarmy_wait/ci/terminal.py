@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
+from testerarmy_wait.ci.shared import Finished, report_lines, waiting_line, write_results
 from testerarmy_wait.models import Issue
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.redaction import Redactor
@@ -52,42 +53,43 @@ class _Painter:
         return "".join(_STYLES[s] for s in styles) + text + _RESET
 
 
-def _t(text: str | None, limit: int | None = 300) -> str:
+def _plain(text: str | None, limit: int | None = 300) -> str:
+    """Server text as one clean line for a terminal (no escapes, no control characters)."""
     return terminal_text(text, limit=limit)
 
 
 def _issue_lines(issue: Issue, paint: _Painter, *, detailed: bool) -> list[str]:
     mark = "warning" if issue.is_warning else "issue"
     style = "yellow" if issue.is_warning or (issue.severity or 5) < 3 else "red"
-    lines = [f"    {paint(f'[{severity_name(issue)}]', style)} {mark}: {_t(issue.name, 200)}"]
+    lines = [f"    {paint(f'[{severity_name(issue)}]', style)} {mark}: {_plain(issue.name, 200)}"]
     if not detailed:
         return lines
     if issue.url:
-        lines.append(f"        {paint(_t(issue.url, 300), 'dim')}")
+        lines.append(f"        {paint(_plain(issue.url, 300), 'dim')}")
     for n, step in enumerate(issue.reproduction_steps[:_REPRO_STEPS], 1):
-        lines.append(f"        {n}. {_t(step)}")
+        lines.append(f"        {n}. {_plain(step)}")
     if len(issue.reproduction_steps) > _REPRO_STEPS:
         lines.append(f"        …and {len(issue.reproduction_steps) - _REPRO_STEPS} more steps")
     if issue.expected_behavior:
-        lines.append(f"        Expected: {_t(issue.expected_behavior, 500)}")
+        lines.append(f"        Expected: {_plain(issue.expected_behavior, 500)}")
     if issue.actual_behavior:
-        lines.append(f"        Actual:   {_t(issue.actual_behavior, 500)}")
+        lines.append(f"        Actual:   {_plain(issue.actual_behavior, 500)}")
     if issue.screenshot_url:
-        lines.append(f"        Screenshot: {_t(issue.screenshot_url)}")
+        lines.append(f"        Screenshot: {_plain(issue.screenshot_url)}")
     return lines
 
 
 def run_lines(run: RunVerdict, *, color: bool, api_url: str | None = None) -> list[str]:
     """One run: a result line, the reason, issues worst first, failed steps, advice."""
     paint = _Painter(color)
-    feature = _t(run.feature_name, 80) or "(no feature name)"
+    feature = _plain(run.feature_name, 80) or "(no feature name)"
     counts = ""
     if run.issue_count:
         counts = f"  {plural(run.issue_count, 'issue')} ({run.blocking_issue_count} blocking)"
     lines = [
         f"  {paint(f'{run.result.value:<9}', _RESULT_STYLE[run.result], 'bold')} {feature}"
-        f"  {paint(_t(run.run_id, 80), 'dim')}  {format_duration(run.duration_ms)}{counts}",
-        f"            {_t(run.reason, 500)}",
+        f"  {paint(_plain(run.run_id, 80), 'dim')}  {format_duration(run.duration_ms)}{counts}",
+        f"            {_plain(run.reason, 500)}",
     ]
     issues = run.issues
     for position, issue in enumerate(issues[: _DETAILED_ISSUES + _NAMED_ISSUES]):
@@ -98,18 +100,18 @@ def run_lines(run: RunVerdict, *, color: bool, api_url: str | None = None) -> li
     if output is not None and run.result is not Result.PASS:
         failed = [s for s in output.steps if s.failed]
         for step in failed[:_FAILED_STEPS]:
-            code = f" [{_t(step.error_code, 40)}]" if step.error_code else ""
-            detail = f": {_t(step.error, 200)}" if step.error else ""
+            code = f" [{_plain(step.error_code, 40)}]" if step.error_code else ""
+            detail = f": {_plain(step.error, 200)}" if step.error else ""
             lines.append(
                 f"    {paint('step failed', 'red')} #{step.step_index}"
-                f" {_t(step.title, 120)}{code}{detail}"
+                f" {_plain(step.title, 120)}{code}{detail}"
             )
         if len(failed) > _FAILED_STEPS:
             lines.append(f"    …and {len(failed) - _FAILED_STEPS} more failed steps")
     advice = run_advice(run, api_url=api_url)
     if advice:
         lines.append("    What to check:")
-        lines += [f"      - {_t(item, 500)}" for item in advice]
+        lines += [f"      - {_plain(item, 500)}" for item in advice]
     return lines
 
 
@@ -117,18 +119,18 @@ def header_lines(verdict: Verdict, *, color: bool, api_url: str | None = None) -
     """The headline, what happened and what to check (when the invocation failed), policy."""
     paint = _Painter(color)
     style = "green" if verdict.passed else _RESULT_STYLE[verdict.result]
-    lines = [paint(f"tester.army — {_t(verdict.headline, 500)}", style, "bold")]
+    lines = [paint(f"tester.army — {_plain(verdict.headline, 500)}", style, "bold")]
     if verdict.problem is not None:
-        lines.append(f"  {_t(verdict.problem, 1000)}")
+        lines.append(f"  {_plain(verdict.problem, 1000)}")
         advice = verdict_advice(verdict, api_url=api_url)
         if advice:
             lines.append("  What to check:")
-            lines += [f"    - {_t(item, 500)}" for item in advice]
+            lines += [f"    - {_plain(item, 500)}" for item in advice]
     lines.append(
-        f"Policy: {_t(verdict.policy.describe())}. Waited "
+        f"Policy: {_plain(verdict.policy.describe())}. Waited "
         f"{format_duration(verdict.elapsed_s * 1000)}, {plural(verdict.requests, 'request')}."
     )
-    lines += [f"Note: {_t(note, 500)}" for note in verdict.notes]
+    lines += [f"Note: {_plain(note, 500)}" for note in verdict.notes]
     return lines
 
 
@@ -229,7 +231,7 @@ class StatusLine:
 
     def _line(self) -> str:
         shown = list(self._runs.values())[:6]
-        states = " · ".join(f"{short_id(p.run_id)} {_t(p.status, 20)}" for p in shown)
+        states = " · ".join(f"{short_id(p.run_id)} {_plain(p.status, 20)}" for p in shown)
         if len(self._runs) > 6:
             states += f" · +{len(self._runs) - 6}"
         text = (
@@ -261,3 +263,40 @@ class StatusLine:
             return
         for line in self._digest.lines(event):
             self._emit(terminal_text(line) + "\n")
+
+
+class TerminalReporter:
+    """A terminal or ``docker logs``: everything human goes to ``stream`` (stderr, so that
+    ``--json`` output on stdout stays clean); a live status line only on a TTY."""
+
+    def __init__(
+        self, stream: TextIO, *, is_tty: bool, color: bool, results_stream: TextIO | None = None
+    ) -> None:
+        self.stream = stream
+        self.results_stream = results_stream or stream
+        self.color = color
+        self.status = StatusLine(stream, is_tty=is_tty)
+        self._redactor = Redactor()
+
+    def results(self, text: str) -> None:
+        write_results(self.results_stream, self._redactor.rendered(text))
+
+    def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
+        self._redactor = Redactor(secrets)
+        self.status.redactor = self._redactor
+        if line := waiting_line(run_ids):
+            self.status.write(line)
+
+    def progress(self, event: Progress) -> None:
+        self.status.update(event)
+
+    def note(self, message: str) -> None:
+        self.status.write(message)
+
+    def finish(self, finished: Finished) -> None:
+        self.status.finish()
+        text = render_text(finished.verdict, color=self.color, api_url=finished.api_url)
+        self.stream.write(self._redactor.rendered(text))
+        for line in report_lines(finished.paths):
+            self.stream.write(self._redactor.rendered(line) + "\n")
+        self.stream.flush()

@@ -29,7 +29,7 @@ def run_advice(run: RunVerdict, *, api_url: str | None = None) -> list[str]:
                 "The run finished with an answer this version cannot judge; open it on "
                 "tester.army and check for a newer testerarmy-wait.",
             ]
-        if stop is StopReason.REFUSED:
+        if stop is StopReason.BATCH_CANCELLED:
             return [
                 "Nothing ran: the server cancelled every run of the batch as it started "
                 "them. Check on tester.army for runs of this group already under way, and "
@@ -54,7 +54,7 @@ def run_advice(run: RunVerdict, *, api_url: str | None = None) -> list[str]:
                 else ""
             )
             return [f"The CI job was cancelled while waiting.{asked}"]
-        if stop is StopReason.REJECTED:
+        if stop is StopReason.CANCELLED_AT_START:
             return [
                 "The server cancelled the run as it was started (e.g. a newer run replaced it)."
             ]

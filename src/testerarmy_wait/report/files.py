@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from testerarmy_wait.config import inside_workspace
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.dotenv import render_dotenv
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.junit import render_junit
 from testerarmy_wait.verdict import Verdict
+from testerarmy_wait.workspace import inside_workspace
 
 JSON_NAME: Final = "testerarmy-wait.json"
 JUNIT_NAME: Final = "testerarmy-wait.junit.xml"

@@ -66,17 +66,6 @@ class _Counts:
         self.skipped += other.skipped
 
 
-def _case(
-    suite: ET.Element, counts: _Counts, *, name: str, classname: str, file: str, time_s: str
-) -> ET.Element:
-    counts.tests += 1
-    return ET.SubElement(
-        suite,
-        "testcase",
-        {"name": name, "classname": classname, "file": file, "time": time_s},
-    )
-
-
 def _issue_text(issue: Issue) -> str:
     lines = [f"{issue.type} · severity {severity_name(issue)}: {issue.name}"]
     if issue.url:
@@ -108,116 +97,117 @@ def _step_name(position: int, step: Step) -> str:
     return _attr(f"Step {index}: {step.title or '(untitled)'}")
 
 
-def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> _Counts:
-    counts = _Counts()
-    feature = one_line(run.feature_name, 120)
-    suite_name = f"{feature} ({short_id(run.run_id)})" if feature else f"Run {run.run_id}"
-    classname = _attr(f"tester.army.{feature or short_id(run.run_id)}")
-    file = _attr(run_link(run_url, run.run_id) or f"tester.army/runs/{run.run_id}", 300)
-    suite = ET.SubElement(root, "testsuite", {"name": _attr(suite_name)})
-    output = run.test_output
-    duration = run.duration_ms
+class _Suite:
+    """One ``testsuite`` being written: its cases share a class name and a file, and every
+    case, failure, error and skip is counted as it is added."""
 
-    def case(name: str, time_s: str = "0.000") -> ET.Element:
-        return _case(suite, counts, name=name, classname=classname, file=file, time_s=time_s)
+    def __init__(self, parent: ET.Element, name: str, classname: str, file: str) -> None:
+        self.element = ET.SubElement(parent, "testsuite", {"name": name})
+        self.classname = classname
+        self.file = file
+        self.counts = _Counts()
 
+    def case(self, name: str, time_s: str = "0.000") -> ET.Element:
+        self.counts.tests += 1
+        attributes = {"name": name, "classname": self.classname, "file": self.file, "time": time_s}
+        return ET.SubElement(self.element, "testcase", attributes)
+
+    def failure(self, case: ET.Element, kind: str, message: str, text: str) -> None:
+        ET.SubElement(case, "failure", {"type": kind, "message": message}).text = text
+        self.counts.failures += 1
+
+    def error(self, case: ET.Element, kind: str, message: str, text: str) -> None:
+        ET.SubElement(case, "error", {"type": kind, "message": message}).text = text
+        self.counts.errors += 1
+
+    def skipped(self, case: ET.Element, message: str) -> None:
+        ET.SubElement(case, "skipped", {"message": message})
+        self.counts.skipped += 1
+
+    @staticmethod
+    def output(case: ET.Element, text: str) -> None:
+        ET.SubElement(case, "system-out").text = text
+
+
+def _result_case(suite: _Suite, run: RunVerdict) -> None:
+    """A case for the run itself, when its result is not told by its steps and issues."""
+    output, duration = run.test_output, _seconds(run.duration_ms)
+    reason = _attr(run.reason, _MESSAGE_CHARS)
     if run.result in {Result.ERROR, Result.TIMEOUT, Result.CANCELLED}:
-        error = ET.SubElement(
-            case(_attr(f"Run result: {run.result.value}"), _seconds(duration)),
-            "error",
-            {"type": run.result.value, "message": _attr(run.reason, _MESSAGE_CHARS)},
-        )
-        error.text = _body(f"{run.result.value}: {run.reason}\nRun: {run.run_id}")
-        counts.errors += 1
+        case = suite.case(_attr(f"Run result: {run.result.value}"), duration)
+        text = _body(f"{run.result.value}: {run.reason}\nRun: {run.run_id}")
+        suite.error(case, run.result.value, reason, text)
     elif run.result is Result.SKIPPED:
-        ET.SubElement(
-            case(_attr("Run result: SKIPPED")),
-            "skipped",
-            {"message": _attr(run.reason, _MESSAGE_CHARS)},
-        )
-        counts.skipped += 1
+        suite.skipped(suite.case(_attr("Run result: SKIPPED")), reason)
     elif run.result is Result.FAILED and not run.blocking_issues:
-        failure = ET.SubElement(
-            case(_attr("Run result: FAILED"), _seconds(duration)),
-            "failure",
-            {"type": "FAILED", "message": _attr(run.reason, _MESSAGE_CHARS)},
+        suite.failure(
+            suite.case(_attr("Run result: FAILED"), duration), "FAILED", reason, _body(run.reason)
         )
-        failure.text = _body(run.reason)
-        counts.failures += 1
     elif output is None or not (output.steps or output.issues):
-        out = ET.SubElement(
-            case(_attr(f"Run result: {run.result.value}"), _seconds(duration)), "system-out"
+        suite.output(
+            suite.case(_attr(f"Run result: {run.result.value}"), duration), _body(run.reason)
         )
-        out.text = _body(run.reason)
 
-    left_out: list[str] = []
-    if output is not None:
-        steps = listed_steps(list(output.steps), MAX_CASES)
-        if len(steps) < len(output.steps):
-            left_out.append(plural(len(output.steps) - len(steps), "step"))
-        positions = {id(step): n for n, step in enumerate(output.steps, 1)}
-        for step in steps:
-            position = positions[id(step)]
-            element = case(_step_name(position, step), _seconds(step.duration_ms))
-            if step.failed:
-                detail = " ".join(p for p in (step.error_code, step.error) if p) or "step failed"
-                failure = ET.SubElement(
-                    element,
-                    "failure",
-                    {
-                        "type": _attr(step.error_code or "STEP_FAILED", 100),
-                        "message": _attr(detail, _MESSAGE_CHARS),
-                    },
-                )
-                failure.text = _body(
-                    "\n".join(p for p in (step.summary, step.error) if p) or detail
-                )
-                counts.failures += 1
-            elif step.summary:
-                ET.SubElement(element, "system-out").text = _body(step.summary)
 
+def _step_cases(suite: _Suite, steps: list[Step]) -> list[str]:
+    """A case per step (failed ones fail), up to ``MAX_CASES``; returns what was left out."""
+    chosen = listed_steps(steps, MAX_CASES)
+    positions = {id(step): n for n, step in enumerate(steps, 1)}
+    for step in chosen:
+        case = suite.case(_step_name(positions[id(step)], step), _seconds(step.duration_ms))
+        if step.failed:
+            detail = " ".join(p for p in (step.error_code, step.error) if p) or "step failed"
+            text = _body("\n".join(p for p in (step.summary, step.error) if p) or detail)
+            kind = _attr(step.error_code or "STEP_FAILED", 100)
+            suite.failure(case, kind, _attr(detail, _MESSAGE_CHARS), text)
+        elif step.summary:
+            suite.output(case, _body(step.summary))
+    left = len(steps) - len(chosen)
+    return [plural(left, "step")] if left else []
+
+
+def _issue_cases(suite: _Suite, run: RunVerdict) -> list[str]:
+    """A failing case per blocking issue, a passing one per other issue, ``MAX_CASES`` in
+    all; blocking issues past it still fail one case. Returns what was left out."""
     blocking = run.blocking_issues[:MAX_CASES]
     others = run.other_issues[: max(0, MAX_CASES - len(blocking))]
-    skipped_issues = run.issue_count - len(blocking) - len(others)
-    if skipped_issues:
-        left_out.append(plural(skipped_issues, "issue"))
     for issue in blocking:
-        element = case(_attr(f"Issue: {issue.name or '(unnamed)'}"))
-        failure = ET.SubElement(
-            element,
-            "failure",
-            {
-                "type": _attr(f"severity {severity_name(issue)}", 100),
-                "message": _attr(f"{severity_name(issue)}: {issue.name}", _MESSAGE_CHARS),
-            },
-        )
-        failure.text = _issue_text(issue)
-        counts.failures += 1
-    hidden_blocking = len(run.blocking_issues) - len(blocking)
-    if hidden_blocking:  # still counted as failures: they block as much as the listed ones
-        element = case(_attr(f"{hidden_blocking} more blocking issues"))
-        failure = ET.SubElement(
-            element,
-            "failure",
-            {"type": "blocking issues", "message": f"{hidden_blocking} more blocking issues"},
-        )
-        failure.text = "Not listed here, to keep the report small; the JSON report has them."
-        counts.failures += 1
+        case = suite.case(_attr(f"Issue: {issue.name or '(unnamed)'}"))
+        kind = _attr(f"severity {severity_name(issue)}", 100)
+        message = _attr(f"{severity_name(issue)}: {issue.name}", _MESSAGE_CHARS)
+        suite.failure(case, kind, message, _issue_text(issue))
+    hidden = len(run.blocking_issues) - len(blocking)
+    if hidden:  # they block as much as the listed ones
+        case = suite.case(_attr(f"{hidden} more blocking issues"))
+        text = "Not listed here, to keep the report small; the JSON report has them."
+        suite.failure(case, "blocking issues", f"{hidden} more blocking issues", text)
     for issue in others:
         label = "Warning" if issue.is_warning else "Issue below threshold"
-        element = case(_attr(f"{label}: {issue.name or '(unnamed)'}"))
-        ET.SubElement(element, "system-out").text = _issue_text(issue)
+        suite.output(suite.case(_attr(f"{label}: {issue.name or '(unnamed)'}")), _issue_text(issue))
+    left = run.issue_count - len(blocking) - len(others)
+    return [plural(left, "issue")] if left else []
+
+
+def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> _Counts:
+    feature = one_line(run.feature_name, 120)
+    name = f"{feature} ({short_id(run.run_id)})" if feature else f"Run {run.run_id}"
+    classname = _attr(f"tester.army.{feature or short_id(run.run_id)}")
+    file = _attr(run_link(run_url, run.run_id) or f"tester.army/runs/{run.run_id}", 300)
+    suite = _Suite(root, _attr(name), classname, file)
+    _result_case(suite, run)
+    output = run.test_output
+    left_out = _step_cases(suite, list(output.steps)) if output is not None else []
+    left_out += _issue_cases(suite, run)
     if left_out:
-        note = case(_attr("Left out of this report"))
-        ET.SubElement(note, "system-out").text = (
+        text = (
             f"{' and '.join(left_out)} not listed here, to keep the report small; "
             "see the JSON report."
         )
-
-    counts.apply(suite)
-    suite.set("time", _seconds(duration))
-    suite.set("id", _attr(run.run_id, 100))
-    return counts
+        suite.output(suite.case(_attr("Left out of this report")), text)
+    suite.counts.apply(suite.element)
+    suite.element.set("time", _seconds(run.duration_ms))
+    suite.element.set("id", _attr(run.run_id, 100))
+    return suite.counts
 
 
 def render_junit(verdict: Verdict, *, run_url: str | None = None) -> str:
@@ -227,27 +217,13 @@ def render_junit(verdict: Verdict, *, run_url: str | None = None) -> str:
     for run in verdict.runs:
         total.add(_suite(root, run, run_url))
     if not verdict.runs:
-        suite = ET.SubElement(root, "testsuite", {"name": "testerarmy-wait"})
-        counts = _Counts()
-        element = _case(
-            suite,
-            counts,
-            name="Start",
-            classname="tester.army",
-            file="testerarmy-wait",
-            time_s="0.000",
-        )
+        start = _Suite(root, "testerarmy-wait", "tester.army", "testerarmy-wait")
         message = verdict.problem or verdict.headline
-        error = ET.SubElement(
-            element,
-            "error",
-            {"type": verdict.result.value, "message": _attr(message, _MESSAGE_CHARS)},
-        )
-        error.text = _body(message)
-        counts.errors += 1
-        counts.apply(suite)
-        suite.set("time", "0.000")
-        total.add(counts)
+        kind = verdict.result.value
+        start.error(start.case("Start"), kind, _attr(message, _MESSAGE_CHARS), _body(message))
+        start.counts.apply(start.element)
+        start.element.set("time", "0.000")
+        total.add(start.counts)
     total.apply(root)
     root.set("time", f"{max(0.0, verdict.elapsed_s):.3f}")
     ET.indent(root)

@@ -4,6 +4,10 @@ Everything from the server goes through :mod:`testerarmy_wait.report.escape`. Th
 summary is built against a byte budget: blocks are added worst-first and whole (a
 ``<details>`` block is never cut in half); what does not fit is counted and named in a
 closing line that points to the full JSON/JUnit reports.
+
+Each block builder is given the room it may take and returns its block with an ``_Omitted``
+saying what it left out; only ``render_summary`` and ``_run_section`` decide who gets how
+much room.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from testerarmy_wait.report.formatting import (
     severity_name,
     short_id,
 )
+from testerarmy_wait.report.json_report import listed_steps
 from testerarmy_wait.verdict import Result, RunVerdict, Verdict
 
 DEFAULT_MAX_BYTES = 512 * 1024
@@ -37,6 +42,8 @@ _MAX_SCREENSHOTS = 50
 _MAX_REPRO_STEPS = 25
 _DESCRIPTION_CHARS = 1500
 _BEHAVIOUR_CHARS = 1000
+_BLOCK_GAP_BYTES = 2  # the blank line between two blocks
+_TABLE_SLACK_BYTES = 64  # kept free when fitting table rows, for the lines around them
 
 
 def _size(text: str) -> int:
@@ -65,6 +72,14 @@ class _Omitted:
             out.append(f"the end of {plural(self.texts_cut, 'long text')}")
         return out
 
+    def add(self, other: _Omitted) -> None:
+        self.runs += other.runs
+        self.issues += other.issues
+        self.issue_details += other.issue_details
+        self.steps += other.steps
+        self.screenshots += other.screenshots
+        self.texts_cut += other.texts_cut
+
 
 @dataclass
 class _Doc:
@@ -79,20 +94,22 @@ class _Doc:
     def remaining(self) -> int:
         return max(0, self.budget - self.used)
 
+    def fits(self, block: str) -> bool:
+        return not block or _size(block) + _BLOCK_GAP_BYTES <= self.remaining
+
     def add(self, block: str) -> bool:
         if not block:
             return True
-        size = _size(block) + 2
-        if size > self.remaining:
+        if not self.fits(block):
             return False
         self.blocks.append(block)
-        self.used += size
+        self.used += _size(block) + _BLOCK_GAP_BYTES
         return True
 
 
 def _fit_lines(head: Sequence[str], lines: Sequence[str], tail: str, budget: int) -> int:
     """How many of ``lines`` fit after ``head`` and before ``tail`` within ``budget`` bytes."""
-    used = sum(_size(h) + 1 for h in head) + _size(tail) + 64
+    used = sum(_size(h) + 1 for h in head) + _size(tail) + _TABLE_SLACK_BYTES
     count = 0
     for line in lines:
         used += _size(line) + 1
@@ -134,21 +151,21 @@ def _run_table_row(run: RunVerdict, run_url: str | None) -> str:
     )
 
 
-def _run_table(doc: _Doc, verdict: Verdict, run_url: str | None) -> None:
+def _run_table(verdict: Verdict, run_url: str | None, room: int) -> tuple[str, _Omitted]:
+    """The per-run table, worst first, as many rows as ``room`` takes."""
     runs = verdict.runs_worst_first()
     head = [
         "| | Run | Feature | Result | Issues (blocking) | Duration |",
         "|---|---|---|---|---|---|",
     ]
     rows = [_run_table_row(r, run_url) for r in runs[:_MAX_RUN_ROWS]]
-    shown = _fit_lines(head, rows, "", min(doc.remaining, max(doc.budget // 4, 4096)))
+    shown = _fit_lines(head, rows, "", room)
     if shown == 0:
-        doc.omitted.runs += len(runs)
-        return
+        return "", _Omitted(runs=len(runs))
     table = "\n".join([*head, *rows[:shown]])
     if shown < len(runs):
         table += f"\n\n…and {plural(len(runs) - shown, 'more run')}, in the full reports."
-    doc.add(table)
+    return table, _Omitted()
 
 
 def _policy_line(verdict: Verdict) -> str:
@@ -194,16 +211,18 @@ def _issue_row(issue: Issue) -> str:
     )
 
 
-def _issue_details(issue: Issue, doc: _Doc) -> str:
+def _issue_details(issue: Issue) -> tuple[str, _Omitted]:
+    """One issue, folded: description, steps to reproduce, expected and actual, where."""
     kind = "warning" if issue.is_warning else severity_name(issue).split(" · ")[-1]
     parts = [
         f"<details><summary>{severity_emoji(issue)} {md_text(issue.name, 160)} "
         f"({md_text(kind, 20)})</summary>"
     ]
+    omitted = _Omitted()
     if issue.description:
         parts.append(md_block(issue.description, _DESCRIPTION_CHARS))
         if len(issue.description) > _DESCRIPTION_CHARS:
-            doc.omitted.texts_cut += 1
+            omitted.texts_cut += 1
     if issue.reproduction_steps:
         steps = issue.reproduction_steps[:_MAX_REPRO_STEPS]
         listed = "\n".join(f"{n}. {md_text(s, 300) or '–'}" for n, s in enumerate(steps, 1))
@@ -228,7 +247,7 @@ def _issue_details(issue: Issue, doc: _Doc) -> str:
     if where:
         parts.append(" · ".join(where))
     parts.append("</details>")
-    return "\n\n".join(parts)
+    return "\n\n".join(parts), omitted
 
 
 def _step_status(step: Step) -> str:
@@ -251,49 +270,39 @@ def _step_row(position: int, step: Step) -> str:
     )
 
 
-def _steps_block(output: TestOutput, doc: _Doc, budget: int) -> str:
-    steps = list(enumerate(output.steps, 1))
-    failed = sum(1 for _, s in steps if s.failed)
-    if len(steps) > _MAX_STEP_ROWS:
-        # Keep every failed step (up to half the rows), then the first ones, in order.
-        keep = {p for p, s in steps if s.failed}
-        keep = set(sorted(keep)[: _MAX_STEP_ROWS // 2])
-        for p, _ in steps:
-            if len(keep) >= _MAX_STEP_ROWS:
-                break
-            keep.add(p)
-        chosen = [(p, s) for p, s in steps if p in keep]
-    else:
-        chosen = steps
-    title = f"Steps: {len(steps)}, {failed} failed" if failed else f"Steps: {len(steps)}"
+def _steps_block(output: TestOutput, room: int) -> tuple[str, _Omitted]:
+    """The steps table, folded; failed steps kept first when not all fit."""
+    positions = {id(step): n for n, step in enumerate(output.steps, 1)}
+    chosen = listed_steps(list(output.steps), _MAX_STEP_ROWS)
+    failed = sum(1 for s in output.steps if s.failed)
+    total = len(output.steps)
+    title = f"Steps: {total}, {failed} failed" if failed else f"Steps: {total}"
     head = [
         f"<details><summary>{title}</summary>",
         "",
         "| # | Step | Type | Status | Time | Code |",
         "|---|---|---|---|---|---|",
     ]
-    rows = [_step_row(p, s) for p, s in chosen]
-    shown = _fit_lines(head, rows, "</details>", budget)
+    rows = [_step_row(positions[id(s)], s) for s in chosen]
+    shown = _fit_lines(head, rows, "</details>", room)
     if shown == 0:
-        doc.omitted.steps += len(steps)
-        return ""
+        return "", _Omitted(steps=total)
     lines = [*head, *rows[:shown]]
-    left = len(steps) - shown
+    left = total - shown
     if left:
-        doc.omitted.steps += left
-        lines += ["", f"Showing {shown} of {len(steps)} steps (failed steps first)."]
+        lines += ["", f"Showing {shown} of {total} steps (failed steps first)."]
     lines += ["", "</details>"]
-    return "\n".join(lines)
+    return "\n".join(lines), _Omitted(steps=left)
 
 
-def _screenshots_block(shots: Sequence[str], doc: _Doc) -> str:
+def _screenshots_block(shots: Sequence[str]) -> tuple[str, _Omitted]:
     chosen = shots[:_MAX_SCREENSHOTS]
     links = " · ".join(md_link(str(n), url) for n, url in enumerate(chosen, 1))
     more = len(shots) - len(chosen)
     if more:
-        doc.omitted.screenshots += more
         links += f" · …and {more} more"
-    return f"<details><summary>Screenshots ({len(shots)})</summary>\n\n{links}\n\n</details>"
+    block = f"<details><summary>Screenshots ({len(shots)})</summary>\n\n{links}\n\n</details>"
+    return block, _Omitted(screenshots=more)
 
 
 def _run_header(run: RunVerdict, run_url: str | None) -> str:
@@ -310,69 +319,75 @@ def _run_header(run: RunVerdict, run_url: str | None) -> str:
     )
 
 
-def _run_section(
-    doc: _Doc, run: RunVerdict, share: int, run_url: str | None, api_url: str | None
-) -> None:
-    start = doc.used
-    if not doc.add(_run_header(run, run_url)):
-        doc.omitted.runs += 1
-        doc.omitted.issues += run.issue_count
-        return
-    advice = run_advice(run, api_url=api_url)
-    if advice:
-        doc.add("**What to check**\n\n" + _bullets(advice))
-
-    def left() -> int:
-        return max(0, min(doc.remaining, share - (doc.used - start)))
-
-    output = run.test_output
-    if output is None:
-        return
-    if output.description:
-        block = md_block(output.description, _DESCRIPTION_CHARS)
-        if len(output.description) > _DESCRIPTION_CHARS:
-            doc.omitted.texts_cut += 1
-        if _size(block) < left():
-            doc.add(block)
-
-    issues = list(run.issues)
-    listed = 0
-    if issues:
-        head = ["| Severity | Type | Issue | Where |", "|---|---|---|---|"]
-        rows = [_issue_row(i) for i in issues[:_MAX_ISSUE_ROWS]]
-        listed = _fit_lines(head, rows, "", left() // 2)
-        if listed:
-            doc.add("\n".join([*head, *rows[:listed]]))
+def _issue_blocks(issues: Sequence[Issue], room: int) -> tuple[list[str], _Omitted]:
+    """The issue table (half the room at most), the names of the issues it left out (a
+    third of it), then as many folded details as fit."""
+    omitted = _Omitted()
+    blocks: list[str] = []
+    head = ["| Severity | Type | Issue | Where |", "|---|---|---|---|"]
+    rows = [_issue_row(i) for i in issues[:_MAX_ISSUE_ROWS]]
+    listed = _fit_lines(head, rows, "", room // 2)
+    if listed:
+        blocks.append("\n".join([*head, *rows[:listed]]))
+    used = sum(_size(b) + _BLOCK_GAP_BYTES for b in blocks)
     rest = issues[listed:]
     if rest:
         names = [md_text(i.name, 100) or "–" for i in rest[:_MAX_ISSUE_NAMES]]
-        named = _fit_lines(["More issues, by name: "], [n + " · " for n in names], "", left() // 3)
+        intro = "More issues, by name: "
+        named = _fit_lines([intro], [n + " · " for n in names], "", room // 3)
         if named:
-            text = "More issues, by name: " + " · ".join(names[:named])
+            text = intro + " · ".join(names[:named])
             if named < len(rest):
                 text += f" · …and {len(rest) - named} more."
-            doc.add(text)
-        doc.omitted.issues += len(rest) - named
-        doc.omitted.issue_details += named
-
+            blocks.append(text)
+            used += _size(text) + _BLOCK_GAP_BYTES
+        omitted.issues += len(rest) - named
+        omitted.issue_details += named
     detailed = 0
-    for issue in issues[:listed]:
-        if detailed >= _MAX_DETAILED_ISSUES:
+    for issue in issues[: min(listed, _MAX_DETAILED_ISSUES)]:
+        block, cut = _issue_details(issue)
+        if used + _size(block) + _BLOCK_GAP_BYTES > room:
             break
-        block = _issue_details(issue, doc)
-        if _size(block) + 2 > left() or not doc.add(block):
-            break
+        blocks.append(block)
+        used += _size(block) + _BLOCK_GAP_BYTES
+        omitted.add(cut)
         detailed += 1
-    doc.omitted.issue_details += listed - detailed
+    omitted.issue_details += listed - detailed
+    return blocks, omitted
 
+
+def _run_section(
+    run: RunVerdict, room: int, run_url: str | None, api_url: str | None
+) -> tuple[list[str], _Omitted]:
+    """One run that needs a reader's attention, within ``room`` bytes: header and advice,
+    then description, issues, steps and screenshots while they fit."""
+    section = _Doc(budget=room)
+    header = _run_header(run, run_url)
+    if not section.add(header):
+        return [], _Omitted(runs=1, issues=run.issue_count)
+    advice = run_advice(run, api_url=api_url)
+    if advice:
+        section.add("**What to check**\n\n" + _bullets(advice))
+    output = run.test_output
+    if output is None:
+        return section.blocks, section.omitted
+    if output.description:
+        block = md_block(output.description, _DESCRIPTION_CHARS)
+        if len(output.description) > _DESCRIPTION_CHARS:
+            section.omitted.texts_cut += 1
+        section.add(block)
+    blocks, omitted = _issue_blocks(run.issues, section.remaining)
+    for block in blocks:
+        section.add(block)
+    section.omitted.add(omitted)
     if output.steps:
-        block = _steps_block(output, doc, left())
-        if not doc.add(block):
-            doc.omitted.steps += len(output.steps)
+        block, omitted = _steps_block(output, section.remaining)
+        section.omitted.add(omitted if section.add(block) else _Omitted(steps=len(output.steps)))
     if output.screenshots:
-        block = _screenshots_block(output.screenshots, doc)
-        if _size(block) + 2 > left() or not doc.add(block):
-            doc.omitted.screenshots += len(output.screenshots)
+        block, omitted = _screenshots_block(output.screenshots)
+        fits = section.add(block)
+        section.omitted.add(omitted if fits else _Omitted(screenshots=len(output.screenshots)))
+    return section.blocks, section.omitted
 
 
 def _passing_line(run: RunVerdict, run_url: str | None) -> str:
@@ -436,7 +451,11 @@ def render_summary(
         if advice:
             doc.add("**What to check**\n\n" + _bullets(advice))
     if verdict.runs:
-        _run_table(doc, verdict, run_url)
+        table, omitted = _run_table(
+            verdict, run_url, min(doc.remaining, max(doc.budget // 4, 4096))
+        )
+        doc.add(table)
+        doc.omitted.add(omitted)
     doc.add(_policy_line(verdict))
     triggers = _trigger_lines(verdict)
     if triggers:
@@ -448,7 +467,10 @@ def render_summary(
     needs_section = [r for r in worst_first if r.result is not Result.PASS or r.fails_policy]
     for position, run in enumerate(needs_section):
         share = doc.remaining // (len(needs_section) - position)
-        _run_section(doc, run, share, run_url, api_url)
+        blocks, omitted = _run_section(run, share, run_url, api_url)
+        for block in blocks:
+            doc.add(block)
+        doc.omitted.add(omitted)
 
     passing = [r for r in worst_first if r.result is Result.PASS and not r.fails_policy]
     if passing:

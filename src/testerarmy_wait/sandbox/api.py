@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from testerarmy_wait.ids import is_canonical_uuid
+
 from .catalog import builtin_scenario
 from .clock import Clock
 from .scenarios import JSONObject, Scenario
@@ -24,7 +26,6 @@ from .validation import (
     check_pull_request_run_body,
     check_test_run_body,
     check_webhook_body,
-    is_uuid,
 )
 
 ScenarioLike = str | Mapping[str, Any] | Scenario
@@ -224,8 +225,13 @@ class SandboxApi:
         return config
 
     def configure_webhook(
-        self, group_id: str, *, webhook_id: str | None = None, secret: str | None = None
+        self,
+        group: str | GroupConfig,
+        *,
+        webhook_id: str | None = None,
+        secret: str | None = None,
     ) -> Webhook:
+        group_id = group.group_id if isinstance(group, GroupConfig) else group
         with self._lock:
             if group_id not in self.groups:
                 self.configure_group(group_id)
@@ -340,7 +346,7 @@ class SandboxApi:
         if status is not None and status not in RUN_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(RUN_STATUSES)}")
         for key in ("testId", "projectId"):
-            if key in q and not is_uuid(q[key]):
+            if key in q and not is_canonical_uuid(q[key]):
                 raise BadRequest(f"{key} must be a UUID")
         now = self.clock.now()
         try:
@@ -452,7 +458,7 @@ class SandboxApi:
                 (p for p in self.projects.values() if p.short_id == project_ref), None
             )
         if config is None:
-            if self.strict_ids or not is_uuid(project_ref):
+            if self.strict_ids or not is_canonical_uuid(project_ref):
                 return error(404, "not_found", "Project not found")
             config = self.configure_project(project_ref)
         body = _json_body(request.body, check_pull_request_run_body)
@@ -489,12 +495,12 @@ def _device_model(body: JSONObject) -> str | None:
 
 
 def _require_uuid(value: str, name: str) -> None:
-    if not is_uuid(value):
+    if not is_canonical_uuid(value):
         raise ValueError(f"{name} must be a UUID, got {value!r}")
 
 
 def _path_uuid(value: str, name: str) -> None:
-    if not is_uuid(value):
+    if not is_canonical_uuid(value):
         raise BadRequest(f"{name} must be a UUID")
 
 

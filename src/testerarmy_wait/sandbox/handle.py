@@ -6,12 +6,12 @@ import random
 import secrets
 import ssl
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from .api import GroupConfig, ProjectConfig, SandboxApi, ScenarioLike, TestConfig, Webhook
+from .api import SandboxApi, ScenarioLike
 from .clock import Clock, RealClock
 from .faults import FaultSet
 from .recording import Exchange, Recorder
@@ -19,6 +19,19 @@ from .scenarios import JSONObject, Scenario
 from .server import BASE_PATH, SandboxHTTPServer
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _forwarded(method: Callable[Concatenate[SandboxApi, P], R]) -> Callable[Concatenate[Any, P], R]:
+    """``Sandbox.x`` that calls ``SandboxApi.x`` on the sandbox's own API."""
+
+    def forward(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return method(self._api, *args, **kwargs)
+
+    forward.__name__ = method.__name__
+    forward.__doc__ = method.__doc__
+    return forward
 
 
 def generate_api_key(seed: int | None = None) -> str:
@@ -196,55 +209,12 @@ class Sandbox:
         self._api.register(resolved)
         return resolved
 
-    def configure_test(
-        self,
-        test_id: str | None = None,
-        *,
-        scenario: ScenarioLike | None = None,
-        project_id: str | None = None,
-        history: int | None = None,
-    ) -> TestConfig:
-        """Declare (or update) a test; a new one gets ``history`` past runs. ``.test_id``."""
-        return self._api.configure_test(
-            test_id, scenario=scenario, project_id=project_id, history=history
-        )
-
-    def configure_group(
-        self,
-        group_id: str | None = None,
-        *,
-        scenarios: Sequence[ScenarioLike | None] = (None,),
-        cancelled: Sequence[int] = (),
-        test_ids: Sequence[str] | None = None,
-    ) -> GroupConfig:
-        """Declare a group with one test per scenario (``.group_id``, ``.members``);
-        triggering it cancels the members at the ``cancelled`` indexes at once (all of
-        them: the trigger answers status ``cancelled``)."""
-        return self._api.configure_group(
-            group_id, scenarios=scenarios, cancelled=cancelled, test_ids=test_ids
-        )
-
-    def configure_project(
-        self,
-        project_id: str | None = None,
-        *,
-        scenario: ScenarioLike | None = None,
-        short_id: str | None = None,
-    ) -> ProjectConfig:
-        """Declare a project for pull-request runs (``.project_id``; the path may also
-        use ``short_id``)."""
-        return self._api.configure_project(project_id, scenario=scenario, short_id=short_id)
-
-    def configure_webhook(
-        self,
-        group: str | GroupConfig,
-        *,
-        webhook_id: str | None = None,
-        secret: str | None = None,
-    ) -> Webhook:
-        """A group webhook; POST to ``webhook.path`` (relative to ``url``) to trigger."""
-        group_id = group.group_id if isinstance(group, GroupConfig) else group
-        return self._api.configure_webhook(group_id, webhook_id=webhook_id, secret=secret)
+    # The configuration calls are SandboxApi's own, bound to this sandbox's API (same
+    # signatures and documentation).
+    configure_test = _forwarded(SandboxApi.configure_test)
+    configure_group = _forwarded(SandboxApi.configure_group)
+    configure_project = _forwarded(SandboxApi.configure_project)
+    configure_webhook = _forwarded(SandboxApi.configure_webhook)
 
     def add_api_key(self, key: str) -> None:
         """Accept another API key."""

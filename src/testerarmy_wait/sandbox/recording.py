@@ -1,4 +1,8 @@
-"""A record of every request the sandbox answered (never the Authorization value)."""
+"""A record of every request the sandbox received (never the Authorization value).
+
+A request is recorded the moment it arrives (``answered`` false, no status yet) and completed
+when it is answered, so a test can see a request the sandbox is still holding (a slow fault).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ class Exchange:
     fault: Fault | None
     authenticated: bool  # a known API key was presented
     received_at: float = 0.0  # wall-clock time (time.time()) the request line arrived
+    answered: bool = True  # False while the sandbox is still working on (or holding) it
 
     @property
     def route(self) -> str:
@@ -46,9 +51,35 @@ class Recorder:
         self._items: list[Exchange] = []
         self._lock = threading.Lock()
 
-    def add(self, exchange: Exchange) -> None:
+    def arrive(self, method: str, path: str, query: dict[str, list[str]], at: float) -> int:
+        """Record a request that just arrived; returns its place, for :meth:`complete`."""
+        pending = Exchange(
+            method=method,
+            path=path,
+            query=query,
+            status=None,
+            response_bytes=0,
+            request_json=None,
+            request_body=b"",
+            response_body=b"",
+            response_headers=(),
+            content_type=None,
+            fault=None,
+            authenticated=False,
+            received_at=at,
+            answered=False,
+        )
         with self._lock:
-            self._items.append(exchange)
+            self._items.append(pending)
+            return len(self._items) - 1
+
+    def complete(self, index: int, exchange: Exchange) -> None:
+        """Replace the arrival record at ``index`` with what the request turned into."""
+        with self._lock:
+            if index < len(self._items) and not self._items[index].answered:
+                self._items[index] = exchange
+            else:  # cleared in between: keep it anyway
+                self._items.append(exchange)
 
     def snapshot(self) -> list[Exchange]:
         with self._lock:

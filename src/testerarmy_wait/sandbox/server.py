@@ -104,6 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = parts.path
         query = parse_qs(parts.query, keep_blank_values=True)
+        arrival = self.server.recorder.arrive(self.command, path, query, received_at)
         route = path[len(BASE_PATH) :] if path.startswith(BASE_PATH + "/") else None
         method = self.command
         auth = self.headers.get("Authorization")
@@ -128,7 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = b""
 
         def record(status: int | None, payload: bytes, headers: list[tuple[str, str]]) -> None:
-            self.server.recorder.add(
+            self.server.recorder.complete(
+                arrival,
                 Exchange(
                     method=method,
                     path=path,
@@ -143,7 +145,7 @@ class _Handler(BaseHTTPRequestHandler):
                     fault=fault,
                     authenticated=authenticated,
                     received_at=received_at,
-                )
+                ),
             )
 
         if fault is not None and fault.kind == "drop":

@@ -11,15 +11,12 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+from testerarmy_wait.ids import is_canonical_uuid
+
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]+$")
 LIMIT_PATTERN = re.compile(r"^(?:[1-9]|[1-9][0-9]|100)$")
 
 Check = Callable[[Any, str], list[str]]
-
-
-def is_uuid(value: object) -> bool:
-    return isinstance(value, str) and bool(_UUID.match(value))
 
 
 def _string(*, min_length: int = 0, max_length: int | None = None) -> Check:
@@ -43,7 +40,7 @@ def _enum(*values: str) -> Check:
 
 
 def _uuid(value: Any, where: str) -> list[str]:
-    return [] if is_uuid(value) else [f"{where} must be a UUID"]
+    return [] if is_canonical_uuid(value) else [f"{where} must be a UUID"]
 
 
 def _uri(value: Any, where: str) -> list[str]:

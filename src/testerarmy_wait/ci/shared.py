@@ -1,0 +1,64 @@
+"""What every platform's reporter is given at the end, and the lines they all print."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from testerarmy_wait.report.escape import terminal_text
+from testerarmy_wait.report.files import ReportPaths
+from testerarmy_wait.report.formatting import plural, short_id
+from testerarmy_wait.report.values import safe_run_id
+from testerarmy_wait.verdict import Result, Verdict
+
+
+@dataclass(frozen=True)
+class Finished:
+    """Everything a reporter needs once the wait is over."""
+
+    verdict: Verdict
+    paths: ReportPaths
+    outputs: Mapping[str, str]
+    run_url: str | None = None
+    api_url: str | None = None  # as shown to a reader (secrets already taken out)
+
+
+def run_label(run_id: str) -> str:
+    return short_id(safe_run_id(run_id))
+
+
+def run_title(run_id: str, result: Result) -> str:
+    return f"Run {run_label(run_id)}: {result.value}"
+
+
+def waiting_line(run_ids: Sequence[str]) -> str | None:
+    if not run_ids:  # the runs are yet to be started, or the settings were refused
+        return None
+    shown = ", ".join(safe_run_id(r) for r in run_ids[:10])
+    more = f" and {len(run_ids) - 10} more" if len(run_ids) > 10 else ""
+    return f"Waiting for {plural(len(run_ids), 'tester.army run')}: {shown}{more}"
+
+
+def reports_line(paths: ReportPaths) -> str:
+    return terminal_text(
+        f"Reports: {paths.json_relative} (JSON), {paths.junit_relative} (JUnit), "
+        f"{paths.dotenv_relative} (dotenv)"
+    )
+
+
+def report_lines(paths: ReportPaths) -> list[str]:
+    """Where the reports are, then one warning per report that could not be written."""
+    return [reports_line(paths)] + [terminal_text(f"Warning: {e}") for e in paths.errors]
+
+
+def write_results(stream: TextIO, text: str) -> None:
+    stream.write(text if text.endswith("\n") else text + "\n")
+    stream.flush()
+
+
+def why(error: Exception) -> str:
+    """One line on why writing something failed."""
+    if isinstance(error, OSError):
+        return str(error.strerror or error)
+    return f"{type(error).__name__}: {terminal_text(str(error), limit=200)}"

@@ -1,0 +1,165 @@
+"""One job, from settings to verdict: start the runs if asked to, wait for every run within
+the deadline, cancel what the settings say to cancel, and judge.
+
+The deadline is ``timeout`` from the moment the client exists; the last look and the cancels
+fit inside it (``reserves``). A signal (``StopSignals``) ends the wait at once, before or
+during it. Nothing here writes a report: the verdict is returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Final
+
+from testerarmy_wait.client import TesterArmyClient
+from testerarmy_wait.config import Settings
+from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
+from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
+from testerarmy_wait.signals import StopSignals
+from testerarmy_wait.starting import Started, start_runs
+from testerarmy_wait.verdict import Verdict, decide, not_started
+from testerarmy_wait.waiting import (
+    CANCEL_TIMEOUT_S,
+    LAST_LOOK_TIMEOUT_S,
+    Waiter,
+    WaitOptions,
+    cancel_unfinished,
+)
+
+#: At most this share of the timeout is kept back for the last look and for the cancels.
+RESERVE_SHARE: Final = 0.1
+Clock = Callable[[], float]
+
+
+def reserves(settings: Settings) -> tuple[float, float]:
+    """(last look, cancels): seconds kept back before the job's deadline, so that the last
+    look and the cancels fit inside ``timeout`` instead of running past it."""
+    share = settings.timeout_s * RESERVE_SHARE
+    last_look = min(LAST_LOOK_TIMEOUT_S, settings.request_timeout_s, share)
+    may_cancel = settings.start is not None or bool(settings.cancel_on_timeout)
+    cancels = min(CANCEL_TIMEOUT_S, share) if may_cancel else 0.0
+    return last_look, cancels
+
+
+def interrupted_before_looking(run_id: str, trigger: Trigger | None) -> RunOutcome:
+    return RunOutcome(
+        run_id,
+        StopReason.INTERRUPTED,
+        problem="the job was interrupted before the run was looked at",
+        trigger=trigger,
+    )
+
+
+async def run_job(
+    settings: Settings,
+    signals: StopSignals,
+    *,
+    secrets: Sequence[str] = (),
+    on_progress: Callable[[Progress], None] = lambda _event: None,
+    on_note: Callable[[str], None] = lambda _note: None,
+    clock: Clock = time.monotonic,
+) -> Verdict:
+    """The whole job; see the module docstring."""
+    stop = asyncio.Event()
+    signals.attach(stop)
+    try:
+        async with TesterArmyClient(
+            settings.api_url,
+            settings.api_key,
+            request_timeout_s=settings.request_timeout_s,
+            route=settings.route,
+            secrets=secrets,
+        ) as client:
+            return await _judged(
+                settings,
+                signals,
+                client,
+                stop=stop,
+                on_progress=on_progress,
+                on_note=on_note,
+                clock=clock,
+            )
+    finally:
+        signals.detach()
+
+
+async def _start(
+    settings: Settings,
+    signals: StopSignals,
+    client: TesterArmyClient,
+    *,
+    stop: asyncio.Event,
+    deadline: float,
+    clock: Clock,
+) -> Started | Verdict:
+    """The runs to wait for: handed over, or started now; a verdict when none could be."""
+    if settings.start is None:
+        return Started([(run_id, None) for run_id in settings.run_ids])
+    try:
+        return await start_runs(client, settings.start, deadline=deadline, stop=stop, clock=clock)
+    except (ApiError, NothingStarted, StartStopped) as error:
+        interrupted = isinstance(error, StartStopped) and error.interrupted
+        return not_started(
+            str(error),
+            settings.policy,
+            deadline_passed=isinstance(error, StartStopped) and not error.interrupted,
+            interrupted_by=(signals.first or "SIGINT") if interrupted else None,
+            requests=client.requests,
+        )
+
+
+async def _judged(
+    settings: Settings,
+    signals: StopSignals,
+    client: TesterArmyClient,
+    *,
+    stop: asyncio.Event,
+    on_progress: Callable[[Progress], None],
+    on_note: Callable[[str], None],
+    clock: Clock,
+) -> Verdict:
+    began = clock()
+    end = began + settings.timeout_s
+    last_look_s, cancel_s = reserves(settings)
+    deadline = end - last_look_s - cancel_s
+    begun = await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)
+    if isinstance(begun, Verdict):
+        return begun.with_elapsed(clock() - began)
+    started = begun
+    for run_id, trigger in started.targets:
+        if trigger is not None:
+            on_note(f"started run {run_id} ({trigger.kind} {trigger.target})")
+    if stop.is_set():  # a signal came before the wait began: ask the API nothing more
+        outcomes = [interrupted_before_looking(r, t) for r, t in started.targets]
+    else:
+        options = WaitOptions(
+            deadline=deadline,
+            poll_interval_s=settings.poll_interval_s,
+            request_timeout_s=settings.request_timeout_s,
+            error_budget=settings.error_budget,
+            retry_base_s=min(1.0, settings.poll_interval_s),  # never slower than polling
+            last_look_timeout_s=max(0.1, last_look_s),
+            clock=clock,
+        )
+        outcomes = await Waiter(client, options, on_progress).wait_all(started.targets, stop)
+    interrupted = signals.first is not None
+    outcomes, notes = await cancel_unfinished(
+        client,
+        outcomes + started.cancelled_at_start,
+        wanted=lambda o: settings.cancels(o.trigger is not None, interrupted=interrupted),
+        interrupted=interrupted,
+        timeout_s=CANCEL_TIMEOUT_S
+        if interrupted
+        else max(0.5, min(CANCEL_TIMEOUT_S, end - clock())),
+    )
+    return decide(
+        outcomes,
+        settings.policy,
+        elapsed_s=clock() - began,
+        requests=client.requests,
+        interrupted_by=signals.first,
+        notes=notes,
+        batch_id=started.batch_id,
+    )
