@@ -1,8 +1,9 @@
 """Waiting for many runs at once: CPU, peak memory, requests and wall time of the real command
-against the sandbox (a separate process), for runs that are already finished. Reproduce with:
+against the sandbox, for runs that are already finished, or (``--finishing``) runs with
+realistic bodies (the 5.8 KB checkout-flow answer) that finish over 20-60 s. Reproduce with:
 
-    python bench/many_runs.py                      # 10, 100, 1000 and 5000 runs
-    python bench/many_runs.py --runs 10 100 --timeout 120
+    python bench/many_runs.py                      # 10, 100, 1000 and 5000 finished runs
+    python bench/many_runs.py --runs 1000 --finishing
 
 Each size is one ``testerarmy-wait`` process started with every run id, as a GitHub step
 (``GITHUB_ACTIONS=true``, outputs and summary to temporary files). CPU and peak RSS are the
@@ -13,18 +14,39 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from child import run_child
 
 from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait.sandbox.catalog import builtin_scenario
+
+PROJECT = "7e5a1c2b-0d3f-4a6b-9c8d-1e2f3a4b5c6d"
 
 
-def measure(runs: int, timeout_s: int) -> dict[str, float | str]:
-    with tempfile.TemporaryDirectory() as tmp, Sandbox(speed=1e6).start() as sandbox:
-        run_ids = [sandbox.create_run("passes") for _ in range(runs)]
+def create(sandbox: Sandbox, runs: int, finishing: bool) -> list[str]:
+    """Runs of one project, as a group started by the step would be."""
+    if not finishing:
+        return sandbox.create_runs(runs, "passes", project_id=PROJECT)
+    rng = random.Random(11)
+    base = builtin_scenario("checkout-flow")
+    return [
+        sandbox.create_run(
+            replace(base, queued_seconds=2.0, running_seconds=rng.uniform(18, 58)),
+            project_id=PROJECT,
+        )
+        for _ in range(runs)
+    ]
+
+
+def measure(runs: int, timeout_s: int, finishing: bool) -> dict[str, float | str]:
+    speed = 1.0 if finishing else 1e6
+    with tempfile.TemporaryDirectory() as tmp, Sandbox(speed=speed).start() as sandbox:
+        run_ids = create(sandbox, runs, finishing)
         work = Path(tmp)
         env = {
             "PATH": os.environ["PATH"],
@@ -61,11 +83,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, nargs="+", default=[10, 100, 1000, 5000])
     parser.add_argument("--timeout", type=int, default=300, help="the command's timeout (s)")
+    parser.add_argument("--finishing", action="store_true", help="runs finishing over 20-60 s")
     args = parser.parse_args()
     print("| runs | exit | result | wall | CPU | peak RSS | requests | log lines |")
     print("|---|---|---|---|---|---|---|---|")
     for runs in sorted(args.runs):
-        m = measure(runs, args.timeout)
+        m = measure(runs, args.timeout, args.finishing)
         print(
             f"| {m['runs']} | {m['exit']} | {m['result']} | {m['wall_s']:.1f} s "
             f"| {m['cpu_s']:.1f} s | {m['peak_rss_mib']:.0f} MiB | {m['requests']} "

@@ -21,10 +21,11 @@ from testerarmy_wait.cli import main
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
+from testerarmy_wait.policy import Policy
 from testerarmy_wait.report.junit import render_junit
 from testerarmy_wait.report.summary import render_summary
 from testerarmy_wait.sandbox import start_sandbox
-from testerarmy_wait.verdict import Policy, decide
+from testerarmy_wait.verdict import decide
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:

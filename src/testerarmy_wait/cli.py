@@ -19,12 +19,10 @@ from testerarmy_wait.ci.reporters import Finished, Reporter, select_reporter
 from testerarmy_wait.config import load_settings, secrets_in
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.job import run_job
+from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.report.files import write_reports
-from testerarmy_wait.report.json_report import render_json
-from testerarmy_wait.report.outputs import step_outputs
 from testerarmy_wait.signals import StopSignals
-from testerarmy_wait.verdict import ExitCode, Verdict, internal_error, usage_error
+from testerarmy_wait.verdict import Verdict, internal_error, usage_error
 from testerarmy_wait.workspace import default_report_dir, workspace_from_env
 
 
@@ -40,6 +38,11 @@ def _finish(
     api_url: str | None = None,
     print_json: bool = False,
 ) -> int:
+    # The report writers are loaded only now: nothing of them is needed to start waiting.
+    from testerarmy_wait.report.files import write_reports
+    from testerarmy_wait.report.json_report import render_json
+    from testerarmy_wait.report.outputs import step_outputs
+
     paths = write_reports(
         verdict,
         report_dir,

@@ -15,28 +15,34 @@ import email.utils
 import json
 import time
 import zlib
-from collections.abc import Mapping, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from testerarmy_wait import __version__
 from testerarmy_wait.errors import ApiError
-from testerarmy_wait.models import (
-    ApiErrorBody,
-    GroupRunQueued,
-    Run,
-    TestRunQueued,
-    WebhookAccepted,
-)
-from testerarmy_wait.network import Route
+from testerarmy_wait.network import Route, unused_tls_context
 from testerarmy_wait.redaction import Redactor
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from pydantic import BaseModel
+
+    from testerarmy_wait.models import (
+        BatchCancelled,
+        GroupRunQueued,
+        Run,
+        RunList,
+        TestRunQueued,
+        WebhookAccepted,
+    )
 
 __all__ = ["ApiError", "TesterArmyClient", "parse_retry_after"]
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 USER_AGENT = f"testerarmy-wait/{__version__}"
 TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 #: A run answer is kilobytes; the largest real ones are a few megabytes.
@@ -65,6 +71,14 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER_S)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def _models() -> ModuleType:
+    """The API models, imported on first use: pydantic is not needed to send the first
+    request, and importing it takes longer than the request itself."""
+    from testerarmy_wait import models
+
+    return models
 
 
 def _segment(value: str) -> str:
@@ -130,14 +144,19 @@ async def read_bounded(response: httpx.Response, limit: int) -> bytes:
     inflater = inflaters[0] if inflaters else None
     body = bytearray()
     wire = 0
-    async for chunk in response.aiter_raw():
-        wire += len(chunk)
-        if wire > limit:
-            raise _TooLarge
-        if inflater is None:
-            body += chunk
-        else:
-            _inflate(inflater, chunk, body, limit)
+    try:
+        async for chunk in response.aiter_raw():
+            wire += len(chunk)
+            if wire > limit:
+                raise _TooLarge
+            if inflater is None:
+                body += chunk
+            else:
+                _inflate(inflater, chunk, body, limit)
+    except httpx.StreamConsumed:  # handed over already read (an in-process test transport)
+        if len(response.content) > limit:
+            raise _TooLarge from None
+        return response.content
     return bytes(body)
 
 
@@ -179,9 +198,10 @@ class TesterArmyClient:
         secrets: Sequence[str] = (),
         max_body_bytes: int = MAX_BODY_BYTES,
         max_in_flight: int = MAX_IN_FLIGHT,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         https = api_url.lower().startswith("https:")
-        chosen = route or Route(verify=https)
+        chosen = route or Route(verify=True if https else unused_tls_context())
         self._http = httpx.AsyncClient(
             base_url=api_url.rstrip("/") + "/",
             headers={
@@ -192,6 +212,12 @@ class TesterArmyClient:
             },
             timeout=httpx.Timeout(request_timeout_s, connect=min(10.0, request_timeout_s)),
             transport=transport,
+            # As many connections as requests in flight: httpcore's pool work per request
+            # grows with the number of connections it holds.
+            limits=httpx.Limits(
+                max_connections=max(1, max_in_flight),
+                max_keepalive_connections=max(1, max_in_flight),
+            ),
             follow_redirects=False,
             trust_env=False,
             verify=chosen.verify,
@@ -202,6 +228,8 @@ class TesterArmyClient:
         self._max_body_bytes = max_body_bytes
         self._slots = asyncio.Semaphore(max(1, max_in_flight))
         self._redactor = Redactor([api_key, *secrets])
+        self._clock_offsets: list[float] = []
+        self._wall_clock = wall_clock
 
     async def __aenter__(self) -> TesterArmyClient:
         return self
@@ -228,8 +256,8 @@ class TesterArmyClient:
     def _server_message(self, answer: Answer) -> str:
         """The ``message`` of an error body, if the body is the documented shape."""
         try:
-            body = ApiErrorBody.model_validate(self._redactor.deep(loads(answer.content)))
-        except (ValueError, ValidationError):
+            body = _models().ApiErrorBody.model_validate(loads(answer.content))
+        except ValueError:  # pydantic's ValidationError is a ValueError too
             return ""
         return self._redactor.text(body.message or body.error)
 
@@ -258,6 +286,7 @@ class TesterArmyClient:
                 ) as response,
             ):
                 body = await read_bounded(response, self._max_body_bytes)
+                self._note_server_time(response.headers.get("date"))
                 return Answer(response.status_code, response.headers, body)
         except TimeoutError as exc:
             raise ApiError(
@@ -289,6 +318,28 @@ class TesterArmyClient:
                 f"{what}: connection failed ({type(exc).__name__})", transient=True
             ) from exc
 
+    def _note_server_time(self, date: str | None) -> None:
+        """Learn how the server's clock stands to ours, from the ``Date`` header."""
+        if not date or len(self._clock_offsets) >= 32:
+            return
+        try:
+            when = email.utils.parsedate_to_datetime(date)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return
+        if when.tzinfo is None:
+            return
+        offset = when.timestamp() - self._wall_clock()
+        if abs(offset) < 7 * 24 * 3600:  # a clock a week off is not believed
+            self._clock_offsets.append(offset)
+
+    def server_now(self) -> float:
+        """The server's current time as a Unix timestamp (our clock, corrected by the median
+        offset the ``Date`` headers showed; ours alone before any answer)."""
+        if not self._clock_offsets:
+            return self._wall_clock()
+        ordered = sorted(self._clock_offsets)
+        return self._wall_clock() + ordered[len(ordered) // 2]
+
     def _parse(self, answer: Answer, model: type[M], what: str) -> M:
         try:
             data = loads(answer.content)
@@ -301,10 +352,13 @@ class TesterArmyClient:
                 status=answer.status_code,
                 transient=True,
             ) from exc
+        if self._redactor.may_hold_a_secret(answer.content):
+            data = self._redactor.deep(data)
         try:
-            return model.model_validate(self._redactor.deep(data))
-        except ValidationError as exc:
-            first = exc.errors()[0]
+            return model.model_validate(data)
+        except ValueError as exc:  # a pydantic ValidationError
+            errors = getattr(exc, "errors", None)
+            first = errors()[0] if callable(errors) else {"loc": (), "msg": str(exc)[:200]}
             where = ".".join(str(p) for p in first["loc"])[:100] or "body"
             raise ApiError(
                 f"{what}: the answer does not have the documented shape "
@@ -320,10 +374,49 @@ class TesterArmyClient:
         )
         if answer.status_code != 200:
             raise self._error(what, answer)
-        run = self._parse(answer, Run, what)
+        run: Run = self._parse(answer, _models().Run, what)
         if run.id.lower() != run_id.lower():
             raise ApiError(f"{what}: the answer is about another run", status=200)
         return run
+
+    async def list_runs(
+        self,
+        *,
+        test_id: str | None = None,
+        project_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        timeout_s: float | None = None,
+    ) -> RunList:
+        """One page of ``GET /v1/runs``, newest first."""
+        query = {
+            "testId": test_id,
+            "projectId": project_id,
+            "status": status,
+            "limit": str(max(1, min(100, limit))),
+            "cursor": cursor,
+        }
+        params = "&".join(f"{k}={quote(v, safe='')}" for k, v in query.items() if v)
+        what = f"list runs ({params})"
+        answer = await self._request("GET", f"v1/runs?{params}", what, timeout_s=timeout_s)
+        if answer.status_code != 200:
+            raise self._error(what, answer)
+        page: RunList = self._parse(answer, _models().RunList, what)
+        return page
+
+    async def cancel_batch(
+        self, batch_id: str, *, timeout_s: float | None = None
+    ) -> BatchCancelled:
+        """Ask to cancel every queued or running run of a batch, in one request."""
+        what = f"cancel batch {batch_id}"
+        answer = await self._request(
+            "POST", f"v1/batches/{_segment(batch_id)}/cancel", what, timeout_s=timeout_s
+        )
+        if answer.status_code != 200:
+            raise self._error(what, answer)
+        done: BatchCancelled = self._parse(answer, _models().BatchCancelled, what)
+        return done
 
     async def cancel_run(self, run_id: str, *, timeout_s: float | None = None) -> bool:
         """Ask to cancel; True if cancelled now, False if it had already finished (409)."""
@@ -345,12 +438,18 @@ class TesterArmyClient:
 
     async def trigger_test(self, test_id: str, body: Mapping[str, Any]) -> TestRunQueued:
         return await self._trigger(
-            f"v1/tests/{_segment(test_id)}/runs", f"start test {test_id}", body, TestRunQueued
+            f"v1/tests/{_segment(test_id)}/runs",
+            f"start test {test_id}",
+            body,
+            _models().TestRunQueued,
         )
 
     async def trigger_group(self, group_id: str, body: Mapping[str, Any]) -> GroupRunQueued:
         return await self._trigger(
-            f"v1/groups/{_segment(group_id)}/runs", f"start group {group_id}", body, GroupRunQueued
+            f"v1/groups/{_segment(group_id)}/runs",
+            f"start group {group_id}",
+            body,
+            _models().GroupRunQueued,
         )
 
     async def trigger_pull_request(self, project_id: str, body: Mapping[str, Any]) -> TestRunQueued:
@@ -358,7 +457,7 @@ class TesterArmyClient:
             f"v1/projects/{_segment(project_id)}/pull-request-runs",
             f"start a pull-request run of project {project_id}",
             body,
-            TestRunQueued,
+            _models().TestRunQueued,
         )
 
     async def trigger_webhook(
@@ -369,5 +468,5 @@ class TesterArmyClient:
             f"v1/groups/webhook/{_segment(webhook_id)}/{_segment(secret)}",
             f"call group webhook {webhook_id}",
             body,
-            WebhookAccepted,
+            _models().WebhookAccepted,
         )

@@ -43,8 +43,8 @@ from testerarmy_wait.parsers import (
     parse_webhook_url,
     shown,
 )
+from testerarmy_wait.policy import Policy
 from testerarmy_wait.starting import START_WAYS, StartRequest, start_request
-from testerarmy_wait.verdict import Policy
 from testerarmy_wait.workspace import (
     REPORT_DIR_NAME,
     default_report_dir,

@@ -7,8 +7,8 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
+from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.sandbox import start_sandbox
-from testerarmy_wait.verdict import ExitCode
 
 DEMO_SCENARIO = "checkout-flow"
 # The checkout-flow scenario takes a few simulated minutes; at this speed about 5 s.

@@ -153,6 +153,7 @@ async def _judged(
         timeout_s=CANCEL_TIMEOUT_S
         if interrupted
         else max(0.5, min(CANCEL_TIMEOUT_S, end - clock())),
+        batch_id=started.batch_id,
     )
     return decide(
         outcomes,

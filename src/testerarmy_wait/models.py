@@ -65,11 +65,17 @@ Milliseconds = Annotated[float | None, BeforeValidator(_not_negative)]
 
 
 class ApiModel(BaseModel):
-    """Base for every API object: keep unknown fields, never fail on them."""
+    """Base for every API object: unknown fields are accepted and dropped (nothing here reads
+    them, and a thousand runs should not carry them); never fail on them."""
 
     # Field names are snake_case; the API's are the same names in camelCase.
+    # Validators are built on first use, not at import: the first request goes out sooner.
     model_config = ConfigDict(
-        extra="allow", populate_by_name=True, frozen=True, alias_generator=to_camel
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+        alias_generator=to_camel,
+        defer_build=True,
     )
 
 
@@ -143,10 +149,12 @@ class TestOutput(ApiModel):
 
     _lists = field_validator("issues", "screenshots", "steps", mode="before")(_none_to_list)
 
+    kind: str | None = None  # only ever "planner_skipped", and then a contradiction
+
     @property
     def claims_planner_skipped(self) -> bool:
         """The output also says ``kind: planner_skipped``: a contradiction (see parse_output)."""
-        return (self.model_extra or {}).get("kind") == "planner_skipped"
+        return self.kind == "planner_skipped"
 
 
 class PlannerSkippedOutput(ApiModel):
@@ -192,9 +200,7 @@ class Run(ApiModel):
     source: str | None = None
     project_id: str | None = None
     test_id: str | None = None
-    input: dict[str, Any] = Field(default_factory=dict)
     output: RunOutput | None = None
-    test_plan: dict[str, Any] | None = None
     error: RunError | None = None
     duration_ms: Milliseconds = None
     execution_mode: str | None = None
@@ -210,11 +216,6 @@ class Run(ApiModel):
         if isinstance(value, TestOutput | PlannerSkippedOutput | UnknownOutput):
             return value
         return parse_output(value)
-
-    @field_validator("input", mode="before")
-    @classmethod
-    def _input_dict(cls, value: Any) -> Any:
-        return {} if value is None else value
 
     @field_validator("error", mode="before")
     @classmethod
@@ -234,6 +235,31 @@ class Run(ApiModel):
     @property
     def test_output(self) -> TestOutput | None:
         return self.output if isinstance(self.output, TestOutput) else None
+
+    @property
+    def skipped_output(self) -> PlannerSkippedOutput | None:
+        return self.output if isinstance(self.output, PlannerSkippedOutput) else None
+
+
+class RunList(ApiModel):
+    """``200`` answer of ``GET /v1/runs``: newest first, a page at a time."""
+
+    runs: list[Run] = Field(default_factory=list)
+    next_cursor: str | None = None
+
+    _lists = field_validator("runs", mode="before")(_none_to_list)
+
+
+class BatchCancelled(ApiModel):
+    """``200`` answer of ``POST /v1/batches/{batchId}/cancel``."""
+
+    batch_id: str | None = None
+    cancelled_run_ids: list[str] = Field(default_factory=list)
+    already_finished_run_ids: list[str] = Field(default_factory=list)
+
+    _lists = field_validator("cancelled_run_ids", "already_finished_run_ids", mode="before")(
+        _none_to_list
+    )
 
 
 class TestRunQueued(ApiModel):

@@ -62,7 +62,7 @@ def is_loopback_host(host: str) -> bool:
 class Route:
     """How the client reaches the API."""
 
-    verify: ssl.SSLContext | bool  # a context for https; False for plain http (no TLS)
+    verify: ssl.SSLContext | bool  # the CA store for https; for plain http, one never used
     proxy: str | None = None
 
     @property
@@ -142,5 +142,11 @@ def route_for(api_url: str, env: Mapping[str, str]) -> Route:
     host = parts.hostname or ""
     loopback = is_loopback_address(host) or host.lower() == "localhost"
     proxy = None if loopback or _no_proxy(host, env) else _proxy(parts.scheme, env)
-    verify: ssl.SSLContext | bool = tls_context(env) if parts.scheme == "https" else False
+    verify = tls_context(env) if parts.scheme == "https" else unused_tls_context()
     return Route(verify=verify, proxy=proxy)
+
+
+def unused_tls_context() -> ssl.SSLContext:
+    """For a plain-http API: httpx wants a context anyway; this one trusts nothing (it is
+    never used) and costs nothing to make, unlike one that loads a CA store."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

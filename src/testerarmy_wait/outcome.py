@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from testerarmy_wait.models import Run
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Run
 
 
 class StopReason(StrEnum):
@@ -52,3 +54,4 @@ class Progress:
     elapsed_s: float  # since the wait began
     note: str | None = None  # e.g. "HTTP 503, retrying in 2.0 s"; already plain text
     total: int = 1  # runs being watched in all
+    expected: str | None = None  # what the test's history says, e.g. "usually ~3m 10s, ..."

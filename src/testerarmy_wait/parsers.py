@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.ids import canonical_uuid
 from testerarmy_wait.network import is_loopback_host
-from testerarmy_wait.verdict import ALWAYS_FAILING, CONFIGURABLE, Result
+from testerarmy_wait.policy import ALWAYS_FAILING, CONFIGURABLE, Result
 
 DEFAULT_API_URL = "https://tester.army/api"
 MAX_TIMEOUT_S = 24 * 3600.0

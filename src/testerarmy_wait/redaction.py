@@ -9,6 +9,7 @@ markdown are looked for as well: the runner's masking matches the exact text onl
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -33,6 +34,7 @@ class Redactor:
         found = {s for s in secrets if len(s) >= MIN_SECRET_CHARS}
         self.secrets: tuple[str, ...] = tuple(sorted(found, key=len, reverse=True))
         self._rendered: tuple[str, ...] | None = None
+        self._raw_forms: tuple[bytes, ...] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
@@ -47,6 +49,20 @@ class Redactor:
     def message(self, text: str) -> str:
         """One of our own messages (it may quote settings): secrets and key-like text out."""
         return KEY_LIKE.sub("sk_" + MASK, self.text(text))
+
+    def may_hold_a_secret(self, raw: bytes) -> bool:
+        """False when the raw JSON text surely holds no secret: none appears in it as it is,
+        and it has no ``\\u`` escape that could spell one out."""
+        if not self.secrets:
+            return False
+        if b"\\u" in raw:
+            return True
+        if self._raw_forms is None:
+            forms = {
+                f for s in self.secrets for f in (s, s.replace("/", "\\/"), json.dumps(s)[1:-1])
+            }
+            self._raw_forms = tuple(f.encode("utf-8", "replace") for f in forms)
+        return any(form in raw for form in self._raw_forms)
 
     def deep(self, data: Any) -> Any:
         """A parsed JSON value with every secret taken out of every string in it (keys

@@ -12,15 +12,30 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.errors import ApiError
-from testerarmy_wait.models import Run
+from testerarmy_wait.listing import LIST_THRESHOLD, ListFeed
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
-from testerarmy_wait.schedule import Jitter, bounded, poll_wait, retry_delays, retry_wait
+from testerarmy_wait.schedule import (
+    Expectation,
+    Jitter,
+    bounded,
+    expectation_from,
+    history_gap,
+    poll_wait,
+    retry_delays,
+    retry_wait,
+)
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Run
+
 
 ProgressSink = Callable[[Progress], None]
 Sleep = Callable[[float], Awaitable[None]]
@@ -41,6 +56,8 @@ class WaitOptions:
     retry_base_s: float = 1.0  # first retry back-off; doubles up to a minute
     jitter: Jitter | None = None  # for retry back-off; None = full jitter
     poll_jitter: Jitter | None = None
+    use_history: bool = True  # shape the schedule by each test's recent durations
+    list_threshold: int = LIST_THRESHOLD  # more runs than this: watched through the list
     last_look_timeout_s: float = LAST_LOOK_TIMEOUT_S  # fits between deadline and the job's end
 
 
@@ -54,6 +71,7 @@ class _Watch:
     run: Run | None = None
     polls: int = 0
     unknown_statuses: list[str] = field(default_factory=list)
+    expected: str | None = None  # the test's history, once known
 
     def last_status(self, unseen: str = "unknown") -> str:
         return self.run.status if self.run is not None else unseen
@@ -70,6 +88,50 @@ class _Watch:
         )
 
 
+def parse_timestamp(text: str | None) -> float | None:
+    """An ISO 8601 time from the server as a Unix timestamp (None when unreadable)."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+class HistoryBook:
+    """Each test's expectation, from its recent completed runs: one list request per test,
+    shared by every run of it, and never an error (no history is no expectation)."""
+
+    def __init__(self, client: TesterArmyClient, *, timeout_s: float) -> None:
+        self._client = client
+        self._timeout_s = timeout_s
+        self._fetches: dict[str, asyncio.Future[Expectation | None]] = {}
+
+    async def expectation(self, test_id: str) -> Expectation | None:
+        fetch = self._fetches.get(test_id)
+        if fetch is None:
+            fetch = asyncio.ensure_future(self._fetch(test_id))
+            self._fetches[test_id] = fetch
+        return await asyncio.shield(fetch)  # a watch stopping does not stop the others' fetch
+
+    async def _fetch(self, test_id: str) -> Expectation | None:
+        try:
+            page = await self._client.list_runs(
+                test_id=test_id, status="completed", limit=100, timeout_s=self._timeout_s
+            )
+        except ApiError:
+            return None
+        durations = [
+            r.duration_ms / 1000
+            for r in page.runs
+            if r.status == "completed" and r.duration_ms is not None and r.test_id == test_id
+        ]
+        return expectation_from(durations)
+
+
 class Waiter:
     def __init__(
         self,
@@ -83,11 +145,22 @@ class Waiter:
         self._began = options.clock()
         self._total = 1
         self._stop: asyncio.Event | None = None
+        self._history = HistoryBook(client, timeout_s=options.request_timeout_s)
+        self._feed: ListFeed | None = None
+        self._open_in_project: Counter[str] = Counter()
 
     def _report(self, watch: _Watch, note: str | None = None) -> None:
         elapsed = self._opt.clock() - self._began
         self._on_progress(
-            Progress(watch.run_id, watch.last_status(), watch.polls, elapsed, note, self._total)
+            Progress(
+                watch.run_id,
+                watch.last_status(),
+                watch.polls,
+                elapsed,
+                note,
+                self._total,
+                watch.expected,
+            )
         )
 
     def _remember(self, watch: _Watch, run: Run) -> None:
@@ -98,6 +171,26 @@ class Waiter:
             watch.unknown_statuses.append(run.status)
             note = f"unknown status {run.status[:40]!r}; treating it as still running"
         self._report(watch, note)
+
+    async def _next_pause(self, watch: _Watch, run: Run) -> float:
+        """The pause before asking again about a run that is not finished: shaped by its
+        test's history while it runs (see ``schedule.history_gap``), else the interval."""
+        opt = self._opt
+        if self._feed is not None:  # through the list: every run on the same beat
+            return opt.poll_interval_s
+        fixed = poll_wait(opt.poll_interval_s, opt.poll_jitter)
+        started = parse_timestamp(run.started_at)
+        if not opt.use_history or run.status != "running" or not run.test_id or started is None:
+            return fixed
+        expectation = await self._history.expectation(run.test_id)
+        if expectation is None:
+            return fixed
+        if watch.expected is None:
+            watch.expected = expectation.describe()
+            self._report(watch, f"its test {watch.expected}")
+        elapsed = self._client.server_now() - started
+        gap = history_gap(expectation, elapsed, opt.poll_interval_s)
+        return poll_wait(gap, opt.poll_jitter)
 
     def _request_timeout(self) -> float:
         remaining = self._opt.deadline - self._opt.clock()
@@ -112,7 +205,25 @@ class Waiter:
     def _tolerated_404(self, watch: _Watch, error: ApiError) -> bool:
         return error.status == 404 and self._grace_left(watch) > 0
 
+    async def _ask(self, watch: _Watch, timeout_s: float) -> Run:
+        """The run's state now: on its own, or from its project's listing."""
+        if self._feed is None:
+            return await self._client.get_run(watch.run_id, timeout_s=timeout_s)
+        project = watch.run.project_id if watch.run is not None else None
+        run = await self._feed.get_run(watch.run_id, project, timeout_s=timeout_s)
+        if project is None and run.project_id is not None:
+            self._open_in_project[run.project_id] += 1
+        return run
+
     async def watch(self, watch: _Watch) -> RunOutcome:
+        try:
+            return await self._watch(watch)
+        finally:
+            project = watch.run.project_id if watch.run is not None else None
+            if project is not None and self._open_in_project[project] > 0:
+                self._open_in_project[project] -= 1
+
+    async def _watch(self, watch: _Watch) -> RunOutcome:
         opt = self._opt
         errors = 0
         retries: Iterator[float] = retry_delays(base_s=opt.retry_base_s, jitter=opt.jitter)
@@ -122,7 +233,7 @@ class Waiter:
             if opt.clock() >= opt.deadline:
                 return await self._last_look(watch)
             try:
-                run = await self._client.get_run(watch.run_id, timeout_s=self._request_timeout())
+                run = await self._ask(watch, self._request_timeout())
             except ApiError as error:
                 if not error.transient and not self._tolerated_404(watch, error):
                     self._report(watch, error.message)
@@ -142,7 +253,7 @@ class Waiter:
                 self._remember(watch, run)
                 if run.is_terminal:
                     return watch.outcome(StopReason.FINISHED)
-                delay = poll_wait(opt.poll_interval_s, opt.poll_jitter)
+                delay = await self._next_pause(watch, run)
             now = opt.clock()
             pause = bounded(delay, now, opt.deadline)
             await opt.sleep(pause)
@@ -188,6 +299,12 @@ class Waiter:
         began = self._opt.clock()
         self._total = max(1, len(targets))
         self._stop = stop
+        if len(targets) > self._opt.list_threshold:
+            self._feed = ListFeed(
+                self._client,
+                unfinished_in=self._open_in_project.__getitem__,
+                gather_s=min(1.0, 0.2 * self._opt.poll_interval_s),
+            )
         watches = [_Watch(run_id, trigger, began) for run_id, trigger in targets]
         tasks = [asyncio.create_task(self.watch(w)) for w in watches]
         stopper = asyncio.create_task((stop or asyncio.Event()).wait())
@@ -246,6 +363,28 @@ async def cancel_runs(
 UNFINISHED: Final = (StopReason.TIMEOUT, StopReason.INTERRUPTED)
 
 
+async def cancel_batch(
+    client: TesterArmyClient, batch_id: str, run_ids: Sequence[str], *, timeout_s: float
+) -> dict[str, str] | None:
+    """Cancel a whole batch in one request; what happened to each of ``run_ids``, or None when
+    the request failed (then cancel them one by one)."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            answer = await client.cancel_batch(batch_id, timeout_s=timeout_s)
+    except (ApiError, TimeoutError):
+        return None
+    cancelled = {r.lower() for r in answer.cancelled_run_ids}
+    finished = {r.lower() for r in answer.already_finished_run_ids}
+    return {
+        run_id: "cancelled"
+        if run_id.lower() in cancelled
+        else "already finished"
+        if run_id.lower() in finished
+        else "cancel not confirmed (the batch did not name it)"
+        for run_id in run_ids
+    }
+
+
 async def cancel_unfinished(
     client: TesterArmyClient,
     outcomes: Sequence[RunOutcome],
@@ -253,12 +392,20 @@ async def cancel_unfinished(
     wanted: Callable[[RunOutcome], bool],
     interrupted: bool,
     timeout_s: float,
+    batch_id: str | None = None,
 ) -> tuple[list[RunOutcome], list[str]]:
-    """Cancel the runs the wait left unfinished (deadline or interrupt) that ``wanted`` picks.
-    Returns the outcomes, those runs marked ``cancel_requested``, and a note per run."""
-    chosen = [o.run_id for o in outcomes if o.stop in UNFINISHED and wanted(o)]
-    done = await cancel_runs(client, chosen, timeout_s=timeout_s)
+    """Cancel the runs the wait left unfinished (deadline or interrupt) that ``wanted`` picks:
+    with one request for the whole batch when they all belong to ``batch_id`` (a group this
+    step started), else one per run. Returns the outcomes, those runs marked
+    ``cancel_requested``, and a note per run."""
+    chosen = [o for o in outcomes if o.stop in UNFINISHED and wanted(o)]
+    ids = [o.run_id for o in chosen]
+    done: dict[str, str] | None = None
+    if batch_id and chosen and all(o.trigger and o.trigger.batch_id == batch_id for o in chosen):
+        done = await cancel_batch(client, batch_id, ids, timeout_s=timeout_s)
+    if done is None:
+        done = await cancel_runs(client, ids, timeout_s=timeout_s)
     because = "the job was interrupted" if interrupted else "the deadline passed"
     notes = [f"run {run_id}: {what} (asked because {because})" for run_id, what in done.items()]
-    marked = set(chosen)
+    marked = set(ids)
     return [replace(o, cancel_requested=True) if o.run_id in marked else o for o in outcomes], notes

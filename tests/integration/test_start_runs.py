@@ -288,3 +288,29 @@ def test_handed_run_is_not_cancelled_at_the_deadline_unless_asked(
     asked = run_job(tmp_path / "asked", {**env, "INPUT_CANCEL-ON-TIMEOUT": "true"})
     assert asked.code == 3
     assert len(posts(sandbox, "/cancel")) == 1
+
+
+def test_a_large_group_is_watched_through_the_list_and_cancelled_as_one_batch(
+    sandbox_factory: Any, tmp_path: Path
+) -> None:
+    sandbox = sandbox_factory(speed=1.0)
+    project = "7e5a1c2b-0d3f-4a6b-9c8d-1e2f3a4b5c6d"
+    group = sandbox.configure_group(scenarios=["slow"] * 25, project_id=project, history=0)
+    env = base_env(
+        sandbox,
+        **{"INPUT_GROUP-ID": group.group_id, "INPUT_TIMEOUT": "3", "INPUT_POLL-INTERVAL": "0.5"},
+    )
+    job = run_job(tmp_path, env)
+    assert (job.code, job.outputs["result"]) == (3, "TIMEOUT")
+    run_ids = job.outputs["runId"].split(",")
+    assert len(run_ids) == 25
+    listings = [e for e in sandbox.requests if e.route == "/v1/runs"]
+    assert listings
+    assert {e.query["projectId"][0] for e in listings} == {project}
+    assert {e.query["status"][0] for e in listings} == {"queued", "running"}
+    gets = [e for e in sandbox.requests if e.method == "GET" and e.route != "/v1/runs"]
+    assert len(gets) <= 2 * 25  # to learn each run's project, then the last look
+    batch = job.outputs["batchId"]
+    assert [e.route for e in posts(sandbox, "/cancel")] == [f"/v1/batches/{batch}/cancel"]
+    assert {sandbox.status(r) for r in run_ids} == {"cancelled"}
+    assert all(r["cancelRequested"] for r in job.report["runs"])

@@ -7,7 +7,8 @@ from typing import Any
 
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
-from testerarmy_wait.verdict import Policy, Verdict, decide
+from testerarmy_wait.policy import Policy
+from testerarmy_wait.verdict import Verdict, decide
 
 CHECKOUT_ID = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"
 SIGNUP_ID = "a81b07d4-2c3e-4f5a-8b9c-0d1e2f3a4b5c"

@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
+from testerarmy_wait.policy import Policy
 from testerarmy_wait.report.dotenv import MAX_BYTES, render_dotenv
-from testerarmy_wait.verdict import Policy, decide, usage_error
+from testerarmy_wait.verdict import decide, usage_error
 from tests.report.factories import (
     CHECKOUT_ID,
     SIGNUP_ID,

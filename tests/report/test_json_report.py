@@ -93,12 +93,19 @@ def test_lone_surrogates_become_replacement_characters_so_utf8_can_hold_them() -
 
 def test_a_run_with_more_than_the_listed_maximum_says_what_it_left_out() -> None:
     data = huge_run_data(issues=MAX_LISTED + 7, steps=MAX_LISTED + 3, description_bytes=100)
-    data["output"]["issues"][0]["description"] = "d" * (MAX_TEXT_CHARS + 10)
+    data["output"]["description"] = "d" * (MAX_TEXT_CHARS + 10)
     [run] = build_report(verdict_of(outcome(data)))["runs"]
     assert len(run["issues"]) == MAX_LISTED
     assert len(run["steps"]) == MAX_LISTED
     assert run["issueCount"] == MAX_LISTED + 7  # the counts stay whole
-    assert run["omitted"] == {"issues": 7, "steps": 3, "screenshots": 0, "textsCut": 1}
+    omitted = run["omitted"]
+    assert (omitted["issues"], omitted["steps"], omitted["screenshots"]) == (7, 3, 0)
+    assert omitted["textsCut"] == 1
+    # details while the budget lasts (worst first), then name, type, severity and URL only
+    briefed = [i for i in run["issues"] if i.get("detailsOmitted")]
+    assert omitted["issueDetails"] == len(briefed) > 0
+    assert run["issues"][0].get("description")  # the worst issue keeps its details
+    assert set(briefed[0]) == {"name", "type", "severity", "blocking", "url", "detailsOmitted"}
     failed = [s for s in data["output"]["steps"] if s.get("status") == "failed"]
     listed_failed = [s for s in run["steps"] if s["status"] == "failed"]
     assert len(listed_failed) == min(len(failed), MAX_LISTED)  # failed steps are kept

@@ -8,8 +8,9 @@ import xmlschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from testerarmy_wait.policy import Policy, Result
 from testerarmy_wait.report.junit import render_junit
-from testerarmy_wait.verdict import Policy, Result, Verdict, usage_error
+from testerarmy_wait.verdict import Verdict, usage_error
 from tests.report.factories import (
     CHECKOUT_ID,
     api_error_verdict,

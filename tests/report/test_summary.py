@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
+from testerarmy_wait.policy import Policy, Result
 from testerarmy_wait.report.summary import render_summary
-from testerarmy_wait.verdict import Policy, Result, Verdict, decide, usage_error
+from testerarmy_wait.verdict import Verdict, decide, usage_error
 from tests.report.factories import (
     CHECKOUT_ID,
     HOSTILE_STRINGS,

@@ -121,3 +121,25 @@ def test_limits_from_1_to_100_are_accepted(sandbox_client: httpx.Client, limit: 
     response = sandbox_client.get("/v1/runs", params={"limit": limit, "testId": str(uuid.uuid4())})
     assert response.status_code == 200
     assert response.json() == {"runs": [], "nextCursor": None}
+
+
+def test_a_test_can_be_given_exact_past_durations(manual_sandbox: Sandbox) -> None:
+    durations = [170.0, 175.5, 180.0, 185.0, 190.0]
+    test_id = manual_sandbox.configure_test(durations_s=durations).test_id
+    with client(manual_sandbox) as c:
+        runs = c.get("/v1/runs", params={"testId": test_id, "status": "completed"}).json()["runs"]
+    # newest first: the last given duration is the most recent run
+    assert [r["durationMs"] for r in runs] == [190000, 185000, 180000, 175500, 170000]
+
+
+def test_many_runs_are_created_at_once(manual_sandbox: Sandbox) -> None:
+    project = str(uuid.uuid4())
+    ids = manual_sandbox.create_runs(120, "passes", project_id=project)
+    assert len(set(ids)) == 120
+    with client(manual_sandbox) as c:
+        first = c.get("/v1/runs", params={"projectId": project, "limit": "100"}).json()
+        second = c.get(
+            "/v1/runs", params={"projectId": project, "limit": "100", "cursor": first["nextCursor"]}
+        ).json()
+    assert len(first["runs"]) + len(second["runs"]) == 120
+    assert second["nextCursor"] is None

@@ -271,3 +271,20 @@ def test_without_a_seed_ids_are_random_uuid4(sandbox: Sandbox) -> None:
 def test_unknown_scenario_name_is_refused(sandbox: Sandbox) -> None:
     with pytest.raises(KeyError, match="unknown scenario"):
         sandbox.create_run("nope")
+
+
+def test_a_batch_is_cancelled_in_one_request(manual_sandbox: Sandbox) -> None:
+    sb = manual_sandbox
+    group = sb.configure_group(scenarios=["slow", "slow", "passes"])
+    with httpx.Client(base_url=sb.url, headers={"Authorization": f"Bearer {sb.api_key}"}) as c:
+        started = c.post(f"/v1/groups/{group.group_id}/runs", json={}).json()
+        assert isinstance(sb.clock, ManualClock)
+        first, second, third = started["runIds"]
+        sb.clock.advance(600)  # the passing run is over; the slow ones are still going
+        answer = c.post(f"/v1/batches/{started['batchId']}/cancel").json()
+        missing = c.post(f"/v1/batches/{uuid.uuid4()}/cancel")
+    assert sorted(answer["cancelledRunIds"]) == sorted([first, second])
+    assert answer["alreadyFinishedRunIds"] == [third]
+    assert (answer["cancelled"], answer["alreadyFinished"]) == (2, 1)
+    assert [sb.status(r) for r in (first, second, third)] == ["cancelled", "cancelled", "completed"]
+    assert missing.status_code == 404

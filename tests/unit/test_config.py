@@ -8,7 +8,7 @@ import pytest
 
 from testerarmy_wait.config import DEFAULT_API_URL, Settings, UsageError, load_settings
 from testerarmy_wait.parsers import parse_duration, parse_run_ids
-from testerarmy_wait.verdict import Result
+from testerarmy_wait.policy import Result
 
 A = "3f2a9c1e-1111-4aaa-8bbb-000000000001"
 B = "a81b07d4-2222-4ccc-9ddd-000000000002"

@@ -164,7 +164,6 @@ def test_missing_optional_fields_and_nulls_are_tolerated() -> None:
     )
     assert run.test_output is not None
     assert run.test_output.issues == []
-    assert run.input == {}
     assert run.duration_ms is None
 
 

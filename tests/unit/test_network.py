@@ -33,7 +33,8 @@ def test_loopback_is_never_proxied_and_gets_no_tls_context_over_http() -> None:
     env = {"HTTP_PROXY": "http://proxy.example:3128", "ALL_PROXY": "socks5://x"}
     route = route_for("http://127.0.0.1:8080/api", env)
     assert route.proxy is None
-    assert route.verify is False
+    assert isinstance(route.verify, ssl.SSLContext)
+    assert route.verify.cert_store_stats()["x509_ca"] == 0  # no CA store loaded for http
 
 
 def test_https_proxy_applies_to_a_remote_https_api_unless_no_proxy_names_it() -> None:

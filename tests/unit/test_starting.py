@@ -40,7 +40,7 @@ def start(
                 sleep=time.sleep,
             )
 
-    return asyncio.run(go())
+    return asyncio.run(time.drive(go()))
 
 
 def test_a_test_run_is_started_with_one_post() -> None:

@@ -8,7 +8,8 @@ import pytest
 
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
-from testerarmy_wait.verdict import ExitCode, Policy, Result, decide, usage_error
+from testerarmy_wait.policy import ExitCode, Policy, Result
+from testerarmy_wait.verdict import decide, usage_error
 
 RID = "3f2a9c1e-0000-4000-8000-000000000001"
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import formatdate
 from typing import Any
 
 import httpx
@@ -47,7 +49,7 @@ def wait(
             waiter = Waiter(client, options(time, **overrides), sink)
             return await waiter.wait_all(targets or [(RUN, None)], stop() if stop else None)
 
-    return asyncio.run(go())
+    return asyncio.run(time.drive(go()))
 
 
 def status_until(finish_at: float, final: str = "completed") -> Callable[..., httpx.Response]:
@@ -283,7 +285,7 @@ def test_cancel_unfinished_asks_only_for_the_runs_it_is_told_to() -> None:
                 timeout_s=5,
             )
 
-    marked, notes = asyncio.run(go())
+    marked, notes = asyncio.run(time.drive(go()))
     assert [p for _t, _m, p in api.asked] == [
         f"/api/v1/runs/{RUN}/cancel",
         f"/api/v1/runs/{OTHER}/cancel",
@@ -292,4 +294,168 @@ def test_cancel_unfinished_asks_only_for_the_runs_it_is_told_to() -> None:
     assert notes == [
         f"run {RUN}: cancelled (asked because the deadline passed)",
         f"run {OTHER}: already finished (asked because the deadline passed)",
+    ]
+
+
+# ------------------------------------------------------------------ history, lists, batches
+
+TEST_ID = "11111111-2222-4333-8444-555555555555"
+PROJECT = "7e5a1c2b-0d3f-4a6b-9c8d-1e2f3a4b5c6d"
+
+
+def history_api(time: FakeTime, ends_after: float, past: list[float]) -> ScriptedApi:
+    """Runs of one test, started when the wait began, finishing ``ends_after`` seconds in;
+    the test's completed runs took ``past`` seconds."""
+    began = time.now
+
+    def answer(request: httpx.Request, now: float) -> httpx.Response:
+        headers = {"Date": formatdate(WALL + now, usegmt=True)}
+        if request.url.path.endswith("/v1/runs"):
+            runs = [
+                {"id": f"00000000-0000-4000-8000-{n:012d}", "status": "completed",
+                 "testId": TEST_ID, "durationMs": round(d * 1000)}
+                for n, d in enumerate(past)
+            ]  # fmt: skip
+            return Reply(200, {"runs": runs, "nextCursor": None}, headers).response()
+        run_id = request.url.path.rsplit("/", 1)[-1]
+        status = "completed" if now - began >= ends_after else "running"
+        started = datetime.fromtimestamp(WALL + began, UTC).isoformat()
+        body = run_body(run_id, status, testId=TEST_ID, startedAt=started)
+        return Reply(200, body, headers).response()
+
+    return ScriptedApi(time, answer)
+
+
+WALL = 1_800_000_000.0
+
+
+def wait_with_history(api: ScriptedApi, time: FakeTime, runs: list[str]) -> list[Progress]:
+    events: list[Progress] = []
+
+    async def go() -> None:
+        async with api.client(wall_clock=lambda: WALL + time.now) as client:
+            waiter = Waiter(client, options(time, deadline=time.now + 3600), events.append)
+            await waiter.wait_all([(r, None) for r in runs])
+
+    asyncio.run(time.drive(go()))
+    return events
+
+
+def test_history_makes_polls_sparse_early_and_dense_near_the_usual_end() -> None:
+    time = FakeTime()
+    api = history_api(time, 181, [175.0, 178.0, 180.0, 182.0, 185.0, 180.0, 179.0, 181.0])
+    events = wait_with_history(api, time, [RUN])
+    gets = [t for t, _m, p in api.asked if p.endswith(RUN)]
+    fixed_requests = 1 + 19  # a 10 s poller over 181 s
+    assert len(api.asked) < 0.8 * fixed_requests
+    assert gets[-1] - gets[0] - 181 < 2.0  # seen within two seconds of its end
+    notes = [e.note for e in events if e.note]
+    assert notes == ["its test usually ~3m 00s, from 8 runs"]
+    assert {e.expected for e in events[1:]} == {"usually ~3m 00s, from 8 runs"}
+
+
+def test_the_history_is_asked_once_per_test() -> None:
+    time = FakeTime()
+    api = history_api(time, 60, [60.0] * 10)
+    wait_with_history(api, time, [RUN, OTHER])
+    lists = [p for _t, _m, p in api.asked if p.endswith("/v1/runs")]
+    assert lists == ["/api/v1/runs"]
+
+
+def test_without_usable_history_the_interval_holds() -> None:
+    time = FakeTime()
+    api = history_api(time, 45, [10.0, 300.0, 40.0])  # too few to say anything
+    wait_with_history(api, time, [RUN])
+    gets = [t for t, _m, p in api.asked if p.endswith(RUN)]
+    assert [round(b - a) for a, b in zip(gets, gets[1:], strict=False)] == [10, 10, 10, 10, 10]
+
+
+def project_api(time: FakeTime, runs: list[str], ends_at: dict[str, float]) -> ScriptedApi:
+    """Runs of one project; the list endpoint answers pages of the running ones."""
+
+    def status(run_id: str) -> str:
+        return "completed" if time.now >= ends_at[run_id] else "running"
+
+    def answer(request: httpx.Request, _now: float) -> httpx.Response:
+        if request.url.path.endswith("/v1/runs"):
+            wanted = request.url.params.get("status")
+            listed = [r for r in runs if status(r) == wanted]
+            start = int(request.url.params.get("cursor") or 0)
+            page = listed[start : start + 100]
+            more = str(start + 100) if start + 100 < len(listed) else None
+            body = [run_body(r, wanted or "", projectId=PROJECT) for r in page]
+            return Reply(200, {"runs": body, "nextCursor": more}).response()
+        run_id = request.url.path.rsplit("/", 1)[-1]
+        return Reply(200, run_body(run_id, status(run_id), projectId=PROJECT)).response()
+
+    return ScriptedApi(time, answer)
+
+
+def test_many_runs_are_watched_through_their_projects_list() -> None:
+    time = FakeTime()
+    runs = [f"3f2a9c1e-5b7d-4e21-9a0c-{n:012x}" for n in range(250)]
+    ends = {r: time.now + 35 + (n % 3) for n, r in enumerate(runs)}  # all end at 35-37 s
+    api = project_api(time, runs, ends)
+    outcomes = wait(api, time, targets=[(r, None) for r in runs])
+    assert {o.stop for o in outcomes} == {StopReason.FINISHED}
+    gets = [p for _t, _m, p in api.asked if not p.endswith("/v1/runs")]
+    lists = [p for _t, _m, p in api.asked if p.endswith("/v1/runs")]
+    # one GET each to learn the project, one each to read the final answer; in between,
+    # rounds of list requests (3 pages of running runs, 1 of queued ones) instead of GETs
+    assert len(gets) == 2 * 250
+    assert 0 < len(lists) <= 4 * 4
+    assert len(api.asked) < 0.5 * 250 * 5  # a GET per run per round: 5 rounds, 1,250
+
+
+def test_a_failed_listing_falls_back_to_one_request_per_run() -> None:
+    time = FakeTime()
+    runs = [f"3f2a9c1e-5b7d-4e21-9a0c-{n:012x}" for n in range(30)]
+    ends = dict.fromkeys(runs, time.now + 15)
+    good = project_api(time, runs, ends)
+
+    def answer(request: httpx.Request, now: float) -> httpx.Response:
+        if request.url.path.endswith("/v1/runs"):
+            return Reply(503).response()
+        return good.answer(request, now)
+
+    api = ScriptedApi(time, answer)
+    outcomes = wait(api, time, targets=[(r, None) for r in runs])
+    assert {o.stop for o in outcomes} == {StopReason.FINISHED}
+    assert len([p for _t, _m, p in api.asked if not p.endswith("/v1/runs")]) == 30 * 3
+
+
+def test_runs_of_a_batch_started_here_are_cancelled_with_one_request() -> None:
+    time = FakeTime()
+    batch = "44444444-2222-4333-8444-555555555555"
+
+    def answer(request: httpx.Request, _now: float) -> httpx.Response:
+        body = {
+            "batchId": batch,
+            "cancelled": 1,
+            "alreadyFinished": 1,
+            "cancelledRunIds": [RUN],
+            "alreadyFinishedRunIds": [OTHER],
+        }
+        return Reply(200, body).response()
+
+    api = ScriptedApi(time, answer)
+    trigger = Trigger("group", "g", batch_id=batch)
+    outcomes = [
+        RunOutcome(RUN, StopReason.TIMEOUT, trigger=trigger),
+        RunOutcome(OTHER, StopReason.TIMEOUT, trigger=trigger),
+    ]
+
+    async def go() -> tuple[list[RunOutcome], list[str]]:
+        async with api.client() as client:
+            return await cancel_unfinished(
+                client, outcomes, wanted=lambda _o: True, interrupted=True, timeout_s=5,
+                batch_id=batch,
+            )  # fmt: skip
+
+    marked, notes = asyncio.run(time.drive(go()))
+    assert [(m, p) for _t, m, p in api.asked] == [("POST", f"/api/v1/batches/{batch}/cancel")]
+    assert all(o.cancel_requested for o in marked)
+    assert notes == [
+        f"run {RUN}: cancelled (asked because the job was interrupted)",
+        f"run {OTHER}: already finished (asked because the job was interrupted)",
     ]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -19,18 +19,53 @@ API = "https://api.example/api"
 
 @dataclass
 class FakeTime:
-    """``clock`` for the code under test; ``sleep`` advances it instantly (and yields)."""
+    """Virtual time for the code under test: ``clock`` reads it; ``sleep`` waits until it
+    reaches the sleeper's wake-up time. Time moves only when every task is waiting for it:
+    ``drive`` runs a coroutine and, each time the loop falls quiet, jumps to the earliest
+    wake-up. Concurrent sleepers stay in step, as in real time, however long they sleep."""
 
     now: float = 1000.0
     sleeps: list[float] = field(default_factory=list)
+    _sleepers: list[tuple[float, int, asyncio.Future[None]]] = field(default_factory=list)
+    _count: int = 0
 
     def clock(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(round(seconds, 6))
-        self.now += seconds
-        await asyncio.sleep(0)
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        wake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._count += 1
+        self._sleepers.append((self.now + seconds, self._count, wake))
+        await wake
+
+    async def drive(self, main: Coroutine[Any, Any, T]) -> T:
+        task = asyncio.ensure_future(main)
+        while not task.done():
+            for _ in range(_QUIET_ROUNDS):  # let every ready task run until all wait
+                await asyncio.sleep(0)
+                if task.done():
+                    break
+            live = [entry for entry in self._sleepers if not entry[2].done()]
+            if task.done() or not live:
+                if not live and not task.done():
+                    await asyncio.sleep(0.001)  # waiting on something real (a gather window)
+                self._sleepers = live
+                continue
+            live.sort(key=lambda entry: (entry[0], entry[1]))
+            self.now = max(self.now, live[0][0])
+            due = [entry for entry in live if entry[0] <= self.now]
+            self._sleepers = [entry for entry in live if entry[0] > self.now]
+            for _at, _n, wake in due:
+                wake.set_result(None)
+        return task.result()
+
+
+_QUIET_ROUNDS = 200
+T = TypeVar("T")
 
 
 def wire(status: int, body: Any = None, headers: dict[str, str] | None = None) -> httpx.Response:

@@ -15,18 +15,21 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
 from testerarmy_wait.ci.shared import Finished, reports_line, run_title, waiting_line, why
 from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summary_line
-from testerarmy_wait.models import Issue
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.escape import cap, one_line, terminal_text
 from testerarmy_wait.report.formatting import plural, severity_name, short_id
-from testerarmy_wait.report.summary import render_summary
-from testerarmy_wait.verdict import Result, RunVerdict, Verdict
+from testerarmy_wait.verdict import RunVerdict, Verdict
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue
+
 
 MAX_ANNOTATIONS_PER_TYPE: Final = 10
 MAX_MESSAGE_CHARS: Final = 4000  # the runner keeps 4096
@@ -339,6 +342,8 @@ class GitHubReporter:
         summary_file = self.env.get("GITHUB_STEP_SUMMARY", "")
         if summary_file:
             try:
+                from testerarmy_wait.report.summary import render_summary  # only at the end
+
                 markdown = render_summary(
                     finished.verdict,
                     run_url=finished.run_url,

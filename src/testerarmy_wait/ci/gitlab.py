@@ -20,10 +20,10 @@ from testerarmy_wait.ci.shared import (
 )
 from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summary_line
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.escape import terminal_text
 from testerarmy_wait.report.formatting import plural
-from testerarmy_wait.verdict import Result
 
 _NAME_BAD_RE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
 

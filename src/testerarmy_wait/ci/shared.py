@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from testerarmy_wait.policy import Result
 from testerarmy_wait.report.escape import terminal_text
-from testerarmy_wait.report.files import ReportPaths
 from testerarmy_wait.report.formatting import plural, short_id
 from testerarmy_wait.report.values import safe_run_id
-from testerarmy_wait.verdict import Result, Verdict
+
+if TYPE_CHECKING:
+    from testerarmy_wait.report.files import ReportPaths
+from testerarmy_wait.verdict import Verdict
 
 
 @dataclass(frozen=True)

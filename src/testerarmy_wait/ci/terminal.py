@@ -8,17 +8,21 @@ import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
 from testerarmy_wait.ci.shared import Finished, report_lines, waiting_line, write_results
-from testerarmy_wait.models import Issue
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.advice import run_advice, verdict_advice
 from testerarmy_wait.report.escape import cap, terminal_text
 from testerarmy_wait.report.formatting import format_duration, plural, severity_name, short_id
-from testerarmy_wait.verdict import Result, RunVerdict, Verdict
+from testerarmy_wait.verdict import RunVerdict, Verdict
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue
+
 
 _RESET: Final = "\x1b[0m"
 _STYLES: Final = {
@@ -234,8 +238,10 @@ class StatusLine:
         states = " · ".join(f"{short_id(p.run_id)} {_plain(p.status, 20)}" for p in shown)
         if len(self._runs) > 6:
             states += f" · +{len(self._runs) - 6}"
+        expected = shown[0].expected if len(self._runs) == 1 else None
+        usually = f" ({expected})" if expected else ""
         text = (
-            f"Waiting: {states} — {format_duration(self._elapsed_s * 1000)}, "
+            f"Waiting: {states}{usually} — {format_duration(self._elapsed_s * 1000)}, "
             f"{plural(self._polls, 'poll')}"
         )
         return cap(text, max(20, self._width() - 1))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from testerarmy_wait.outcome import StopReason
-from testerarmy_wait.verdict import ExitCode, Result, RunVerdict, Verdict
+from testerarmy_wait.policy import ExitCode, Result
+from testerarmy_wait.verdict import RunVerdict, Verdict
 
 _KEY = "the API key (api-key input / TESTERARMY_API_KEY) is set and belongs to this project"
 

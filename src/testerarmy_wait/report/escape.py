@@ -67,12 +67,35 @@ def cap(text: str, limit: int | None) -> str:
     return text[: limit - 1].rstrip() + ELLIPSIS
 
 
+#: Text is cut to this many times its limit before it is cleaned (plus a little): cleaning
+#: megabytes to show two hundred characters would cost more than everything else.
+_PRECUT_FACTOR: Final = 4
+_PRECUT_EXTRA: Final = 256
+
+
+def _precut(text: str, limit: int | None) -> tuple[str, bool]:
+    """``text`` shortened before cleaning, with room for what cleaning removes; and whether
+    anything was cut."""
+    if limit is None or len(text) <= limit * _PRECUT_FACTOR + _PRECUT_EXTRA:
+        return text, False
+    return text[: limit * _PRECUT_FACTOR + _PRECUT_EXTRA], True
+
+
+def _capped(text: str, limit: int | None, cut: bool) -> str:
+    """``cap``, and an ellipsis even when the pre-cut alone shortened the text."""
+    capped = cap(text, limit)
+    if cut and not capped.endswith(ELLIPSIS):
+        capped = cap(capped, (limit or len(capped) + 1) - 1) + ELLIPSIS if capped else ELLIPSIS
+    return capped
+
+
 def one_line(text: str | None, limit: int | None = None) -> str:
     """Plain one-line text: control sequences removed, all whitespace folded to one space."""
     if not text:
         return ""
+    text, cut = _precut(text, limit)
     folded = _SPACE_RE.sub(" ", strip_controls(_NEWLINE_RE.sub(" ", text).replace("\t", " ")))
-    return cap(folded.strip(), limit)
+    return _capped(folded.strip(), limit, cut)
 
 
 def terminal_text(text: str | None, *, multiline: bool = False, limit: int | None = None) -> str:
@@ -85,9 +108,10 @@ def terminal_text(text: str | None, *, multiline: bool = False, limit: int | Non
         return ""
     if not multiline:
         return one_line(text, limit)
+    text, cut = _precut(text, limit)
     lines = _NEWLINE_RE.split(text.replace("\t", "    "))
     cleaned = "\n".join(strip_controls(line).rstrip() for line in lines)
-    return cap(cleaned.strip("\n"), limit)
+    return _capped(cleaned.strip("\n"), limit, cut)
 
 
 def md_text(text: str | None, limit: int | None = 200) -> str:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.dotenv import render_dotenv
-from testerarmy_wait.report.json_report import render_json
-from testerarmy_wait.report.junit import render_junit
+from testerarmy_wait.report.json_report import json_chunks
+from testerarmy_wait.report.junit import Counts, junit_document, junit_suites
 from testerarmy_wait.verdict import Verdict
 from testerarmy_wait.workspace import inside_workspace
 
@@ -47,19 +47,41 @@ def relative_to_workspace(path: Path, workspace: Path) -> str:
         return resolved.as_posix()
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write UTF-8 text through a temporary file in the same directory and a rename, so a
-    reader never sees half a file."""
+def write_text_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write UTF-8 text (or its pieces, one after another) through a temporary file in the
+    same directory and a rename, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for piece in [text] if isinstance(text, str) else text:
+                handle.write(piece)
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _json_pieces(verdict: Verdict, run_url: str | None, clean: Redactor) -> Iterator[str]:
+    for piece in json_chunks(verdict, run_url=run_url):
+        yield clean.rendered(piece)
+    yield "\n"
+
+
+def _junit_pieces(verdict: Verdict, run_url: str | None, clean: Redactor) -> Iterator[str]:
+    """The suites go to a scratch file first: the totals lead the document."""
+    total = Counts()
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as scratch:
+        for text, counts in junit_suites(verdict, run_url=run_url):
+            scratch.write(clean.rendered(text))
+            total.add(counts)
+        head, tail = junit_document(total, verdict.elapsed_s)
+        yield head
+        scratch.seek(0)
+        while piece := scratch.read(1 << 20):
+            yield piece
+        yield tail
 
 
 def write_reports(
@@ -82,10 +104,10 @@ def write_reports(
         JUNIT_NAME: junit_path.resolve() if junit_path is not None else directory / JUNIT_NAME,
         DOTENV_NAME: directory / DOTENV_NAME,
     }
-    contents: dict[str, Callable[[], str]] = {
-        JSON_NAME: lambda: render_json(verdict, run_url=run_url) + "\n",
-        JUNIT_NAME: lambda: render_junit(verdict, run_url=run_url),
-        DOTENV_NAME: lambda: render_dotenv(verdict),
+    contents: dict[str, Callable[[], Iterable[str]]] = {
+        JSON_NAME: lambda: _json_pieces(verdict, run_url, clean),
+        JUNIT_NAME: lambda: _junit_pieces(verdict, run_url, clean),
+        DOTENV_NAME: lambda: [clean.rendered(render_dotenv(verdict))],
     }
     errors: list[str] = []
     for name, render in contents.items():
@@ -94,7 +116,7 @@ def write_reports(
             errors.append(f"did not write {target}: it is outside the workspace")
             continue
         try:
-            write_text_atomic(target, clean.rendered(render()))
+            write_text_atomic(target, render())
         except OSError as error:
             errors.append(f"could not write {target}: {error.strerror or error}")
         except (ValueError, UnicodeError) as error:  # a path the file system cannot take

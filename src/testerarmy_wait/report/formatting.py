@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
 
-from testerarmy_wait.models import Issue
+from testerarmy_wait.policy import SEVERITY_NAMES, Result
 from testerarmy_wait.report.escape import safe_url
-from testerarmy_wait.verdict import SEVERITY_NAMES, Result
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue
+
 
 RESULT_EMOJI: Final = {
     Result.PASS: "✅",

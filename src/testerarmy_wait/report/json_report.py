@@ -4,8 +4,8 @@ Text stays as the server sent it (``json.dumps`` escapes it for JSON); consumers
 show it somewhere else must escape it for that place. Only lone surrogates, which no
 UTF-8 file can hold, are replaced with U+FFFD. The size is bounded: per run at most
 ``MAX_LISTED`` issues, steps and screenshots are listed (worst issues first, failed steps
-kept) and texts are cut at ``MAX_TEXT_CHARS``; each run's ``omitted`` counts what was left
-out.
+kept), issues carry their details while ``DETAIL_BUDGET_CHARS`` lasts, and texts are cut at
+``MAX_TEXT_CHARS``; each run's ``omitted`` counts what was left out.
 """
 
 from __future__ import annotations
@@ -13,14 +13,21 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any, Final
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Final
 
-from testerarmy_wait.models import Issue, Step
 from testerarmy_wait.report.formatting import run_link
 from testerarmy_wait.verdict import RunVerdict, Verdict
 
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue, Step
+
+
 SCHEMA_VERSION: Final = 1
 MAX_LISTED: Final = 5000
+#: Per run, issues are written in full while their texts add up to this many characters;
+#: the rest keep name, type, severity, blocking and URL (``detailsOmitted``).
+DETAIL_BUDGET_CHARS: Final = 2_000_000
 MAX_TEXT_CHARS: Final = 64 * 1024
 _SURROGATE_RE: Final = re.compile("[\ud800-\udfff]")
 
@@ -40,6 +47,36 @@ class _Cuts:
             return text
         self.count += 1
         return text[:MAX_TEXT_CHARS] + "…"
+
+
+def _detail_chars(issue: Issue) -> int:
+    texts = (issue.description, issue.expected_behavior, issue.actual_behavior)
+    return sum(len(t or "") for t in texts) + sum(len(s) for s in issue.reproduction_steps)
+
+
+def _issue_brief(issue: Issue, *, blocking: bool, cut: _Cuts) -> dict[str, Any]:
+    return {
+        "name": cut(issue.name),
+        "type": cut(issue.type),
+        "severity": issue.severity,
+        "blocking": blocking,
+        "url": cut(issue.url),
+        "detailsOmitted": True,
+    }
+
+
+def _issues(pairs: list[tuple[Issue, bool]], cut: _Cuts) -> tuple[list[dict[str, Any]], int]:
+    """The listed issues, in full while the detail budget lasts; and how many were briefed."""
+    out: list[dict[str, Any]] = []
+    spent, briefed = 0, 0
+    for issue, blocking in pairs[:MAX_LISTED]:
+        spent += _detail_chars(issue)
+        if spent <= DETAIL_BUDGET_CHARS:
+            out.append(_issue(issue, blocking=blocking, cut=cut))
+        else:
+            out.append(_issue_brief(issue, blocking=blocking, cut=cut))
+            briefed += 1
+    return out, briefed
 
 
 def _issue(issue: Issue, *, blocking: bool, cut: _Cuts) -> dict[str, Any]:
@@ -94,6 +131,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     error = run.run.error if run.run is not None else None
     cut = _Cuts()
     issues = [(i, True) for i in run.blocking_issues] + [(i, False) for i in run.other_issues]
+    listed_issues, briefed = _issues(issues, cut)
     steps = list(output.steps) if output is not None else []
     shots = list(output.screenshots) if output is not None else []
     report: dict[str, Any] = {
@@ -110,7 +148,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
         "url": run_link(run_url, run.run_id),
         "issueCount": run.issue_count,
         "blockingIssueCount": run.blocking_issue_count,
-        "issues": [_issue(i, blocking=b, cut=cut) for i, b in issues[:MAX_LISTED]],
+        "issues": listed_issues,
         "steps": [_step(s, cut) for s in listed_steps(steps, MAX_LISTED)],
         "screenshots": [cut(u) for u in shots[:MAX_LISTED]],
         "error": None
@@ -131,6 +169,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     }
     report["omitted"] = {
         "issues": max(0, len(issues) - MAX_LISTED),
+        "issueDetails": briefed,
         "steps": max(0, len(steps) - MAX_LISTED),
         "screenshots": max(0, len(shots) - MAX_LISTED),
         "textsCut": cut.count,
@@ -138,8 +177,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     return report
 
 
-def build_report(verdict: Verdict, *, run_url: str | None = None) -> dict[str, Any]:
-    """The results object (``schemaVersion`` 1)."""
+def _header(verdict: Verdict) -> dict[str, Any]:
     return {
         "schemaVersion": SCHEMA_VERSION,
         "result": verdict.result.value,
@@ -161,20 +199,36 @@ def build_report(verdict: Verdict, *, run_url: str | None = None) -> dict[str, A
         "interruptedBy": verdict.interrupted_by,
         "problem": verdict.problem,
         "notes": list(verdict.notes),
-        "runs": [_run(r, run_url) for r in verdict.runs],
+        "batchId": verdict.batch_id,
     }
+
+
+def build_report(verdict: Verdict, *, run_url: str | None = None) -> dict[str, Any]:
+    """The results object (``schemaVersion`` 1)."""
+    return {**_header(verdict), "runs": [_run(r, run_url) for r in verdict.runs]}
+
+
+def json_chunks(
+    verdict: Verdict, *, run_url: str | None = None, ascii_only: bool = False
+) -> Iterator[str]:
+    """The results object as JSON text (indented by two), a run at a time, so that a report
+    on thousands of runs is written without ever holding all of it."""
+    header = json.dumps(_header(verdict), ensure_ascii=ascii_only, indent=2)
+    yield _SURROGATE_RE.sub("\ufffd", header[:-2]) + ',\n  "runs": ['
+    for n, run in enumerate(verdict.runs):
+        text = json.dumps(_run(run, run_url), ensure_ascii=ascii_only, indent=2)
+        indented = text.replace("\n", "\n    ")
+        yield ("," if n else "") + "\n    " + _SURROGATE_RE.sub("\ufffd", indented)
+    yield ("\n  " if verdict.runs else "") + "]\n}"
 
 
 def render_json(
     verdict: Verdict,
     *,
     run_url: str | None = None,
-    indent: int | None = 2,
     ascii_only: bool = False,
 ) -> str:
     """The results object as JSON text (UTF-8 safe, no trailing newline). ``ascii_only``
     escapes every non-ASCII character too, for printing to a terminal or a log, where
     C1 control characters would otherwise pass through."""
-    report = build_report(verdict, run_url=run_url)
-    text = json.dumps(report, ensure_ascii=ascii_only, indent=indent)
-    return _SURROGATE_RE.sub("\ufffd", text)
+    return "".join(json_chunks(verdict, run_url=run_url, ascii_only=ascii_only))

@@ -12,18 +12,23 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from testerarmy_wait.models import Issue, Step
+from testerarmy_wait.policy import Result
 from testerarmy_wait.report.escape import one_line
 from testerarmy_wait.report.formatting import plural, run_link, severity_name, short_id
 from testerarmy_wait.report.json_report import listed_steps
-from testerarmy_wait.verdict import Result, RunVerdict, Verdict
+from testerarmy_wait.verdict import RunVerdict, Verdict
 
 _XML_FORBIDDEN: Final = re.compile(
     "[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue, Step
+
 _NAME_CHARS: Final = 200
 _MESSAGE_CHARS: Final = 1000
 _BODY_CHARS: Final = 4000  # per failure/output text; the JSON report keeps more
@@ -47,7 +52,7 @@ def _seconds(ms: float | None) -> str:
 
 
 @dataclass
-class _Counts:
+class Counts:
     tests: int = 0
     failures: int = 0
     errors: int = 0
@@ -59,7 +64,7 @@ class _Counts:
         element.set("errors", str(self.errors))
         element.set("skipped", str(self.skipped))
 
-    def add(self, other: _Counts) -> None:
+    def add(self, other: Counts) -> None:
         self.tests += other.tests
         self.failures += other.failures
         self.errors += other.errors
@@ -86,8 +91,9 @@ def _issue_text(issue: Issue) -> str:
 
 def _body(text: str | None) -> str:
     """Element text, cut at ``_BODY_CHARS`` with a pointer to the complete JSON report."""
-    clean = xml_text(text)
-    if len(clean) <= _BODY_CHARS:
+    raw = text or ""
+    clean = xml_text(raw[: _BODY_CHARS * 2])  # cut before cleaning: texts may be megabytes
+    if len(clean) <= _BODY_CHARS and len(raw) <= _BODY_CHARS * 2:
         return clean
     return clean[:_BODY_CHARS] + "\n… (cut here; the JSON report has the full text)"
 
@@ -105,7 +111,7 @@ class _Suite:
         self.element = ET.SubElement(parent, "testsuite", {"name": name})
         self.classname = classname
         self.file = file
-        self.counts = _Counts()
+        self.counts = Counts()
 
     def case(self, name: str, time_s: str = "0.000") -> ET.Element:
         self.counts.tests += 1
@@ -188,7 +194,7 @@ def _issue_cases(suite: _Suite, run: RunVerdict) -> list[str]:
     return [plural(left, "issue")] if left else []
 
 
-def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> _Counts:
+def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> Counts:
     feature = one_line(run.feature_name, 120)
     name = f"{feature} ({short_id(run.run_id)})" if feature else f"Run {run.run_id}"
     classname = _attr(f"tester.army.{feature or short_id(run.run_id)}")
@@ -210,22 +216,43 @@ def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> _Counts:
     return suite.counts
 
 
+def _start_suite(root: ET.Element, verdict: Verdict) -> Counts:
+    """The one suite of an invocation that waited for no run: why not."""
+    start = _Suite(root, "testerarmy-wait", "tester.army", "testerarmy-wait")
+    message = verdict.problem or verdict.headline
+    kind = verdict.result.value
+    start.error(start.case("Start"), kind, _attr(message, _MESSAGE_CHARS), _body(message))
+    start.counts.apply(start.element)
+    start.element.set("time", "0.000")
+    return start.counts
+
+
+def junit_suites(verdict: Verdict, *, run_url: str | None = None) -> Iterator[tuple[str, Counts]]:
+    """Each ``testsuite`` as indented XML text with its counts, one run at a time."""
+    runs = verdict.runs or (None,)
+    for run in runs:
+        holder = ET.Element("testsuites")
+        counts = _suite(holder, run, run_url) if run is not None else _start_suite(holder, verdict)
+        [suite] = list(holder)
+        ET.indent(suite, level=1)
+        yield "  " + ET.tostring(suite, encoding="unicode").rstrip() + "\n", counts
+
+
+def junit_document(total: Counts, elapsed_s: float) -> tuple[str, str]:
+    """The text before and after the suites, carrying the totals."""
+    root = ET.Element("testsuites", {"name": "testerarmy-wait"})
+    total.apply(root)
+    root.set("time", f"{max(0.0, elapsed_s):.3f}")
+    opening = ET.tostring(root, encoding="unicode").replace(" />", ">")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{opening}\n', "</testsuites>\n"
+
+
 def render_junit(verdict: Verdict, *, run_url: str | None = None) -> str:
     """The whole report as an XML document (UTF-8 declaration, text without a BOM)."""
-    root = ET.Element("testsuites", {"name": "testerarmy-wait"})
-    total = _Counts()
-    for run in verdict.runs:
-        total.add(_suite(root, run, run_url))
-    if not verdict.runs:
-        start = _Suite(root, "testerarmy-wait", "tester.army", "testerarmy-wait")
-        message = verdict.problem or verdict.headline
-        kind = verdict.result.value
-        start.error(start.case("Start"), kind, _attr(message, _MESSAGE_CHARS), _body(message))
-        start.counts.apply(start.element)
-        start.element.set("time", "0.000")
-        total.add(start.counts)
-    total.apply(root)
-    root.set("time", f"{max(0.0, verdict.elapsed_s):.3f}")
-    ET.indent(root)
-    body = ET.tostring(root, encoding="unicode")
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'
+    total = Counts()
+    suites = []
+    for text, counts in junit_suites(verdict, run_url=run_url):
+        suites.append(text)
+        total.add(counts)
+    head, tail = junit_document(total, verdict.elapsed_s)
+    return head + "".join(suites) + tail

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from testerarmy_wait.models import Issue, Step, TestOutput
+from testerarmy_wait.policy import Result
 from testerarmy_wait.report.advice import run_advice, verdict_advice
 from testerarmy_wait.report.escape import md_block, md_link, md_text, md_url, one_line
 from testerarmy_wait.report.formatting import (
@@ -29,7 +30,11 @@ from testerarmy_wait.report.formatting import (
     short_id,
 )
 from testerarmy_wait.report.json_report import listed_steps
-from testerarmy_wait.verdict import Result, RunVerdict, Verdict
+from testerarmy_wait.verdict import RunVerdict, Verdict
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue, Step, TestOutput
+
 
 DEFAULT_MAX_BYTES = 512 * 1024
 _FOOTER_RESERVE = 2048  # bytes kept for the closing "left out" line

@@ -102,6 +102,7 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"^/v1/runs$"), "list_runs"),
     ("GET", re.compile(r"^/v1/runs/([^/]+)$"), "get_run"),
     ("POST", re.compile(r"^/v1/runs/([^/]+)/cancel$"), "cancel_run"),
+    ("POST", re.compile(r"^/v1/batches/([^/]+)/cancel$"), "cancel_batch"),
     ("POST", re.compile(r"^/v1/tests/([^/]+)/runs$"), "trigger_test"),
     ("POST", re.compile(r"^/v1/groups/webhook/([^/]+)/([^/]+)$"), "trigger_webhook"),
     ("POST", re.compile(r"^/v1/groups/([^/]+)/runs$"), "trigger_group"),
@@ -168,7 +169,10 @@ class SandboxApi:
         scenario: ScenarioLike | None = None,
         project_id: str | None = None,
         history: int | None = None,
+        durations_s: Sequence[float] | None = None,
     ) -> TestConfig:
+        """Declare (or update) a test; a new one gets ``history`` past runs (``durations_s``:
+        exactly these past runs, oldest first, with these durations). ``.test_id``."""
         test_id = self._id_or_new(test_id, "test_id")
         if scenario is not None:
             self.resolve(scenario)
@@ -178,7 +182,9 @@ class SandboxApi:
                 config = TestConfig(test_id, scenario, project_id)
                 self.tests[test_id] = config
                 count = self.history if history is None else history
-                self.store.add_history(test_id, self.clock.now(), count, project_id)
+                self.store.add_history(
+                    test_id, self.clock.now(), count, project_id, durations_s=durations_s
+                )
             else:
                 if scenario is not None:
                     config.scenario = scenario
@@ -193,7 +199,12 @@ class SandboxApi:
         scenarios: Sequence[ScenarioLike | None] = (None,),
         cancelled: Sequence[int] = (),
         test_ids: Sequence[str] | None = None,
+        project_id: str | None = None,
+        history: int | None = None,
     ) -> GroupConfig:
+        """A group with one test per scenario (in ``project_id`` when given; each test with
+        ``history`` past runs); triggering it cancels the members at the ``cancelled``
+        indexes at once."""
         group_id = self._id_or_new(group_id, "group_id")
         if test_ids is not None and len(test_ids) != len(scenarios):
             raise ValueError("give one test id per scenario")
@@ -202,7 +213,12 @@ class SandboxApi:
                 self.resolve(spec)
         members = []
         for i, spec in enumerate(scenarios):
-            test = self.configure_test(test_ids[i] if test_ids else None, scenario=spec)
+            test = self.configure_test(
+                test_ids[i] if test_ids else None,
+                scenario=spec,
+                project_id=project_id,
+                history=history,
+            )
             members.append(GroupMember(test.test_id, spec, i in set(cancelled)))
         config = GroupConfig(group_id, members)
         with self._lock:
@@ -336,6 +352,28 @@ class SandboxApi:
         if outcome == "terminal":
             return error(409, "conflict", "Run is already terminal and cannot be cancelled")
         return Reply(200, {"id": run_id, "status": "cancelled"})
+
+    def _cancel_batch(self, request: ApiRequest, batch_id: str) -> Reply:
+        _path_uuid(batch_id, "batchId")
+        members = [r for r in self.store.all() if (r.external_ref or {}).get("batchId") == batch_id]
+        if not members:
+            return error(404, "not_found", "Batch not found")
+        now = self.clock.now()
+        cancelled: list[str] = []
+        finished: list[str] = []
+        for run in sorted(members, key=lambda r: r.seq):
+            outcome = self.store.cancel(run.id, now)
+            (cancelled if outcome == "cancelled" else finished).append(run.id)
+        return Reply(
+            200,
+            {
+                "batchId": batch_id,
+                "cancelled": len(cancelled),
+                "alreadyFinished": len(finished),
+                "cancelledRunIds": cancelled,
+                "alreadyFinishedRunIds": finished,
+            },
+        )
 
     def _list_runs(self, request: ApiRequest) -> Reply:
         q = {k: v[-1] for k, v in request.query.items() if v}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
+import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -95,8 +97,9 @@ class Sandbox:
             tls=self._tls,
         )
         self._server = server
+        # An idle sandbox sleeps in select(); close() wakes it with a connection of its own.
         self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+            target=server.serve_forever, kwargs={"poll_interval": 5.0}, daemon=True
         )
         self._thread.start()
         return self
@@ -107,7 +110,13 @@ class Sandbox:
         if server is None:
             return
         server.stopping.set()
-        server.shutdown()
+        stopper = threading.Thread(target=server.shutdown, daemon=True)
+        stopper.start()
+        for _ in range(200):  # until the loop has seen the request to stop
+            _wake(server.server_address)
+            stopper.join(timeout=0.05)
+            if not stopper.is_alive():
+                break
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -173,6 +182,12 @@ class Sandbox:
         )
         return run.id
 
+    def create_runs(
+        self, count: int, scenario: ScenarioLike | None = None, **options: Any
+    ) -> list[str]:
+        """Create ``count`` runs at once (same options as ``create_run``); their ids."""
+        return [self.create_run(scenario, **options) for _ in range(count)]
+
     def run(self, run_id: str) -> JSONObject:
         """The RunResponse JSON the API would answer now (KeyError if unknown)."""
         return self._api.view(run_id)
@@ -237,6 +252,13 @@ class Sandbox:
 
     def clear_requests(self) -> None:
         self._recorder.clear()
+
+
+def _wake(address: Any) -> None:
+    """Connect once, so a server waiting in select() sees its shutdown at once."""
+    host, port = address[0], address[1]
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+        pass
 
 
 @contextmanager

@@ -12,6 +12,7 @@ import binascii
 import random
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -219,23 +220,36 @@ class Store:
         return Page(page, encode_cursor(page[-1]) if more and page else None)
 
     def add_history(
-        self, test_id: str, now: float, count: int, project_id: str | None = None
+        self,
+        test_id: str,
+        now: float,
+        count: int,
+        project_id: str | None = None,
+        *,
+        durations_s: Sequence[float] | None = None,
     ) -> list[RunRecord]:
-        """Create ``count`` finished past runs of ``test_id`` with varied durations."""
+        """Create finished past runs of ``test_id``: ``count`` with varied durations, or one
+        per entry of ``durations_s`` (oldest first) with exactly those durations."""
         rng = random.Random(f"{self._seed}:{test_id}")  # noqa: S311 - not security related
         kinds = ["passes", "passes", "issues-found", "passes", "infra-failure"]
+        planned = list(durations_s) if durations_s is not None else [None] * count
         made = []
-        for i in range(count):
-            scenario = builtin_scenario(kinds[i % len(kinds)])
+        for i, seconds in enumerate(reversed(planned)):  # newest first, ages growing
+            scenario = builtin_scenario("passes" if seconds is not None else kinds[i % len(kinds)])
             age = (i + 1) * 6 * 3600 + rng.uniform(0, 3600)
             base = scenario.reported_duration_ms
+            duration_ms = (
+                round(seconds * 1000)
+                if seconds is not None
+                else round(base * rng.uniform(0.6, 1.8))
+            )
             made.append(
                 self.add(
                     scenario,
                     now - age,
                     test_id=test_id,
                     project_id=project_id,
-                    duration_ms=round(base * rng.uniform(0.6, 1.8)),
+                    duration_ms=duration_ms,
                     source=rng.choice(["api", "github_action", "scheduled"]),
                 )
             )
