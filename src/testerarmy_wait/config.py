@@ -86,6 +86,7 @@ class Setting:
     metavar: str = "VALUE"
     secret: bool = False  # masked, and never a flag: secrets must never be on argv
     repeatable: bool = False  # the flag may be given more than once (values joined)
+    action_input: bool = True  # an input of the GitHub action (GitLab-only settings are not)
 
     @property
     def input_var(self) -> str:
@@ -247,6 +248,44 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "BOOL",
     ),
+    # Telling the pull (merge) request.
+    Setting(
+        "comment",
+        "post the verdict on the pull/merge request: always, on-failure, on-change or off "
+        "(default always; only in pull/merge request pipelines)",
+        choice("always", "on-failure", "on-change", "off"),
+        "always",
+        "MODE",
+    ),
+    Setting(
+        "comment-key",
+        "what tells this job's comment apart from others' (default: workflow, job and matrix "
+        "values; on GitLab the job name)",
+        parse_text,
+        None,
+        "KEY",
+    ),
+    Setting(
+        "check-run",
+        "also create a GitHub check run carrying every issue as an annotation (default false)",
+        parse_bool,
+        False,
+        "BOOL",
+    ),
+    Setting(
+        "github-token",
+        "GitHub token for the pull request comment and the check run (the action passes the "
+        "job's token)",
+        parse_api_key,
+        secret=True,
+    ),
+    Setting(
+        "gitlab-token",
+        "GitLab token with api scope for the merge request note (a masked CI/CD variable)",
+        parse_api_key,
+        secret=True,
+        action_input=False,
+    ),
     Setting(
         "cancel-on-interrupt",
         "cancel unfinished runs when the job is cancelled (default: true for runs this step "
@@ -259,6 +298,17 @@ SETTINGS: tuple[Setting, ...] = (
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
 #: A key-like argument on the command line is treated as a secret too (it should not be there).
 _KEY_ON_ARGV = re.compile(r"(?<![A-Za-z0-9])sk_[A-Za-z0-9_\-]{6,}")
+_SECRET_FLAGS = tuple(f"--{s.name}" for s in SETTINGS if s.secret)
+
+
+def _secret_flag_values(argv: Sequence[str]) -> list[str]:
+    """The values given to secret flags (``--github-token X`` or ``--github-token=X``)."""
+    found = []
+    for n, arg in enumerate(argv):
+        flag, eq, value = arg.partition("=")
+        if flag in _SECRET_FLAGS:
+            found.append(value if eq else (argv[n + 1] if n + 1 < len(argv) else ""))
+    return [v.strip() for v in found if v.strip()]
 
 
 def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
@@ -276,6 +326,7 @@ def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
                     found.append(urlsplit(value).path.rstrip("/").rsplit("/", 1)[-1])
     for arg in argv:
         found.extend(_KEY_ON_ARGV.findall(arg))
+    found.extend(_secret_flag_values(argv))
     return [s for s in dict.fromkeys(found) if s]
 
 
@@ -299,6 +350,12 @@ class Settings:
     route: Route | None = None  # TLS trust and proxy; None: the client's defaults
     cancel_on_timeout: bool | None = None  # None: only runs this invocation started
     cancel_on_interrupt: bool | None = None
+    pr_number: int | None = None  # as set (the CI event fills it in where it is needed)
+    comment: str = "always"  # always, on-failure, on-change, off
+    comment_key: str | None = None
+    check_run: bool = False
+    github_token: str | None = field(default=None, repr=False)
+    gitlab_token: str | None = field(default=None, repr=False)
 
     def cancels(self, started_here: bool, *, interrupted: bool) -> bool:
         chosen = self.cancel_on_interrupt if interrupted else self.cancel_on_timeout
@@ -415,4 +472,10 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
         cancel_on_timeout=values["cancel-on-timeout"],
         cancel_on_interrupt=values["cancel-on-interrupt"],
         route=route_for(api_url, env),
+        pr_number=values["pr-number"],
+        comment=values["comment"],
+        comment_key=values["comment-key"],
+        check_run=values["check-run"],
+        github_token=values["github-token"],
+        gitlab_token=values["gitlab-token"],
     )

@@ -204,3 +204,112 @@ def test_the_projects_own_ci_runs_the_action_against_a_tls_sandbox(
     lines = job_lines(act_run.log, "action")
     assert any(line.strip() == "| CHECKED action" for line in lines), "\n".join(lines[-80:])
     assert any("Sandbox API: https://127.0.0.1:8443/api" in line for line in lines)
+
+
+PR_WORKFLOW = ".github/workflows/pr.yml"
+PR_WORKFLOW_TEXT = """\
+on: pull_request
+permissions:
+  contents: read
+  pull-requests: write
+  checks: write
+jobs:
+  qa:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        browser: [chromium, webkit]
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        continue-on-error: true
+        with:
+          run-id: "@ISSUES_RUN@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          poll-interval: "0.2"
+          timeout: "120"
+          check-run: "true"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+        run: |
+          [[ $RESULT == FAILED ]]
+          echo "CHECKED qa ${{ matrix.browser }}"
+"""
+
+
+def test_pull_request_event_leaves_one_comment_per_matrix_job_and_edits_it_on_a_rerun(
+    act: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from tests.fakes.forge import FakeForge
+
+    sandbox = sandbox_factory()
+    issues_run = sandbox.create_run("issues-found")
+    workflow = PR_WORKFLOW_TEXT.replace("@API_URL@", sandbox.url).replace(
+        "@ISSUES_RUN@", issues_run
+    )
+    repo = make_repo({PR_WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True)
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "number": 17,
+                "pull_request": {"number": 17, "head": {"sha": "c" * 40, "ref": "feature"}},
+                "repository": {"full_name": "octo/shop"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    with FakeForge() as forge:
+        command = [
+            act,
+            "pull_request",
+            "-e",
+            str(event),
+            "--workflows",
+            PR_WORKFLOW,
+            "--platform",
+            f"ubuntu-latest={BASE_IMAGE}",
+            "--pull=false",
+            "--network",
+            "host",
+            "--secret",
+            f"TESTERARMY_API_KEY={sandbox.api_key}",
+            "--secret",
+            f"GITHUB_TOKEN={forge.state.github_token}",
+            "--env",
+            f"GITHUB_API_URL={forge.github_url}",
+            "--env",
+            "GITHUB_REPOSITORY=octo/shop",
+        ]
+        first = run_tool(command, cwd=repo)
+        assert first.code == 0, first.tail()
+        after_first = forge.comments("octo/shop", 17)
+        second = run_tool(command, cwd=repo)
+        assert second.code == 0, second.tail()
+        comments = forge.comments("octo/shop", 17)
+        checks = forge.check_runs
+
+    for act_run in (first, second):
+        assert forge.state.github_token not in act_run.log
+        assert sandbox.api_key not in act_run.log
+        assert act_run.log.count("| CHECKED qa") == 2, act_run.tail()
+        assert act_run.log.count("pull request #17: comment ") == 2, act_run.tail()
+    assert len(after_first) == 2  # one per matrix job
+    assert [c.id for c in comments] == [c.id for c in after_first]  # edited, not added
+    assert all("FAILED" in c.body.split("\n", 2)[1] for c in comments)
+    assert len(checks) == 4
+    assert {c.fields["conclusion"] for c in checks} == {"failure"}
+    assert all(c.fields["head_sha"] == "c" * 40 for c in checks)
+    issues = sandbox.run(issues_run)["output"]["issues"]
+    assert isinstance(issues, list)
+    assert issues
+    assert all(len(c.annotations) == len(issues) for c in checks)

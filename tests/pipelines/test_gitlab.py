@@ -168,3 +168,85 @@ def test_the_projects_own_gitlab_pipeline_publishes_the_component_on_release_tag
     assert "catalog-release" in jobs("CI_COMMIT_TAG=v1.2.3")
     assert "catalog-release" not in jobs("CI_COMMIT_TAG=v1")  # a moving tag is no version
     assert "catalog-release" not in jobs()
+
+
+MR_PIPELINE = """\
+include:
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-issues
+      image: "@IMAGE@"
+      allow-failure: true
+      run-id: "@ISSUES_RUN@"
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-pass
+      image: "@IMAGE@"
+      run-id: "@PASS_RUN@"
+      comment: on-failure
+
+variables:
+  TESTERARMY_API_URL: "@API_URL@"
+  TESTERARMY_API_KEY: "@API_KEY@"
+  TESTERARMY_POLL_INTERVAL: "0.2"
+  TESTERARMY_TIMEOUT: "120"
+"""
+
+
+def test_merge_request_pipeline_leaves_one_note_per_job_and_edits_it_on_the_next_pipeline(
+    gitlab_ci_local: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+) -> None:
+    from tests.fakes.forge import FakeForge
+
+    sandbox = sandbox_factory()
+    issues_run = sandbox.create_run("issues-found")
+    pass_run = sandbox.create_run("passes")
+    pipeline = (
+        MR_PIPELINE.replace("@IMAGE@", image)
+        .replace("@API_URL@", sandbox.url)
+        .replace("@API_KEY@", sandbox.api_key)
+        .replace("@ISSUES_RUN@", issues_run)
+        .replace("@PASS_RUN@", pass_run)
+    )
+    template = (ROOT / TEMPLATE).read_text("utf-8")
+    repo = make_repo({".gitlab-ci.yml": pipeline, TEMPLATE: template}, False)
+    with FakeForge() as forge:
+        command = [
+            gitlab_ci_local,
+            "--pull-policy",
+            "if-not-present",
+            "--network",
+            "host",
+            "--no-color",
+            "--max-job-name-padding",
+            "0",
+            "--variable",
+            "CI_MERGE_REQUEST_IID=3",
+            "--variable",
+            "CI_PROJECT_ID=42",
+            "--variable",
+            f"CI_API_V4_URL={forge.gitlab_url}",
+            "--variable",
+            f"TESTERARMY_GITLAB_TOKEN={forge.state.gitlab_token}",
+        ]
+        first = run_tool(command, cwd=repo)
+        assert first.code == 0, first.tail()
+        after_first = forge.notes("42", 3)
+        second = run_tool(command, cwd=repo)
+        assert second.code == 0, second.tail()
+        notes = forge.notes("42", 3)
+
+    for pipeline_run in (first, second):
+        log = pipeline_run.log
+        assert re.search(r"^ WARN +qa-issues\b", log, re.MULTILINE), log
+        assert re.search(r"^ PASS +qa-pass\b", log, re.MULTILINE), log
+        assert "merge request !3: note left as it is (on-failure)" in log
+        assert forge.state.gitlab_token not in log
+    assert "merge request !3: note created" in first.log
+    assert "merge request !3: note updated" in second.log
+    assert len(after_first) == 1
+    assert [n.id for n in notes] == [after_first[0].id]
+    assert "FAILED" in notes[0].body.split("\n", 2)[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -62,3 +63,30 @@ def inspect(markdown: str, *, unsafe: bool = True) -> Inspector:
     inspector.feed(render(markdown, unsafe=unsafe))
     inspector.close()
     return inspector
+
+
+def visible_text(markdown: str) -> str:
+    """The text a reader sees once GitHub has rendered ``markdown``."""
+    return "".join(inspect(markdown).text)
+
+
+# Everything our own markdown may produce; server text must add nothing to it.
+ALLOWED_TAGS = {
+    "h2", "h3", "p", "br", "strong", "code", "a", "ul", "ol", "li",
+    "table", "thead", "tbody", "tr", "th", "td", "details", "summary",
+}  # fmt: skip
+
+
+def assert_safe(markdown: str) -> None:
+    """No element but ours, only http(s) links, tables keep their columns, every
+    ``<details>`` closed, and no raw HTML dropped (which would mean a tag got through)."""
+    for unsafe in (True, False):
+        doc = inspect(markdown, unsafe=unsafe)
+        assert set(doc.tags) <= ALLOWED_TAGS
+        assert all(re.match(r"https?://", link) for link in doc.links()), doc.links()
+        assert set(doc.rows) <= {4, 6}
+        if unsafe:
+            assert doc.tags.count("details") == markdown.count("<details><summary>")
+            assert doc.tags.count("summary") == doc.tags.count("details")
+    assert "<details>" not in markdown.replace("<details><summary>", "")
+    assert markdown.count("<details><summary>") == markdown.count("</details>")

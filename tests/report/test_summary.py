@@ -27,33 +27,13 @@ from tests.report.factories import (
     triggered_verdict,
     verdict_of,
 )
-from tests.report.html_check import Inspector, inspect
+from tests.report.html_check import Inspector, assert_safe, inspect
 
 RUN_URL = "https://dashboard.example/runs/{id}"
 PATHS = {
     "json": "testerarmy-reports/testerarmy-wait.json",
     "junit": "testerarmy-reports/testerarmy-wait.junit.xml",
 }
-# Everything our own markdown may produce; server text must add nothing to it.
-ALLOWED_TAGS = {
-    "h2", "h3", "p", "br", "strong", "code", "a", "ul", "ol", "li",
-    "table", "thead", "tbody", "tr", "th", "td", "details", "summary",
-}  # fmt: skip
-
-
-def assert_safe(markdown: str) -> None:
-    """No element but ours, only http(s) links, tables keep their columns, every
-    ``<details>`` closed, and no raw HTML dropped (which would mean a tag got through)."""
-    for unsafe in (True, False):
-        doc = inspect(markdown, unsafe=unsafe)
-        assert set(doc.tags) <= ALLOWED_TAGS
-        assert all(re.match(r"https?://", link) for link in doc.links()), doc.links()
-        assert set(doc.rows) <= {4, 6}
-        if unsafe:
-            assert doc.tags.count("details") == markdown.count("<details><summary>")
-            assert doc.tags.count("summary") == doc.tags.count("details")
-    assert "<details>" not in markdown.replace("<details><summary>", "")
-    assert markdown.count("<details><summary>") == markdown.count("</details>")
 
 
 def section_titles(doc: Inspector) -> list[str]:

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from testerarmy_wait.config import DEFAULT_API_URL, Settings, UsageError, load_settings
+from testerarmy_wait.config import (
+    DEFAULT_API_URL,
+    Settings,
+    UsageError,
+    load_settings,
+    secrets_in,
+)
 from testerarmy_wait.parsers import parse_duration, parse_run_ids
 from testerarmy_wait.policy import Result
 
@@ -130,3 +136,21 @@ def test_reports_go_under_the_workspace(tmp_path: Path) -> None:
     assert s.report_dir == tmp_path / "testerarmy-reports"
     s = load(["--run-id", A, "--report-dir", "out"], CI_PROJECT_DIR=str(tmp_path))
     assert s.report_dir == tmp_path / "out"
+
+
+def test_comment_settings_are_read_and_checked() -> None:
+    run = ["--run-id", A]
+    s = load([*run, "--comment", "on-change", "--comment-key", "nightly", "--check-run", "true"])
+    assert (s.comment, s.comment_key, s.check_run) == ("on-change", "nightly", True)
+    assert (load(run).comment, load(run).check_run) == ("always", False)
+    with pytest.raises(UsageError, match="comment"):
+        load([*run, "--comment", "sometimes"])
+
+
+def test_code_host_tokens_are_secrets_from_inputs_variables_and_stray_flags() -> None:
+    env = {"INPUT_GITHUB-TOKEN": "ghs_from_input", "TESTERARMY_GITLAB_TOKEN": "glpat-from-env"}
+    found = secrets_in(env, ["--github-token=ghs_on_argv", "--gitlab-token", "glpat-on-argv"])
+    assert set(found) >= {"ghs_from_input", "glpat-from-env", "ghs_on_argv", "glpat-on-argv"}
+    s = load(["--run-id", A], **{"INPUT_GITHUB-TOKEN": "ghs_from_input"})
+    assert s.github_token == "ghs_from_input"
+    assert "ghs_from_input" not in repr(s)

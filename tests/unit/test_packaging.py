@@ -19,17 +19,33 @@ def action() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+# Only what the runner alone knows: the job's token (container actions get none otherwise)
+# and what tells this job apart from its matrix siblings.
+RUNNER_DEFAULTS = {
+    "github-token": "${{ github.token }}",
+    "comment-key": "${{ github.workflow }}|${{ github.job }}|${{ toJSON(matrix) }}",
+}
+
+
 def test_every_action_input_is_a_setting_and_every_setting_an_input() -> None:
-    assert set(action()["inputs"]) == {s.name for s in SETTINGS}
+    assert set(action()["inputs"]) == {s.name for s in SETTINGS if s.action_input}
+    assert {s.name for s in SETTINGS if not s.action_input} == {"gitlab-token"}
 
 
 def test_no_input_has_a_default_that_would_hide_the_environment_variable() -> None:
-    assert all("default" not in spec for spec in action()["inputs"].values())
+    defaults = {
+        name: spec["default"] for name, spec in action()["inputs"].items() if "default" in spec
+    }
+    assert defaults == RUNNER_DEFAULTS
 
 
-def test_action_metadata_holds_no_expression_the_runner_would_evaluate() -> None:
-    # The runner evaluates ${{ }} in action.yml and refuses to load it on a bad one.
-    assert "${{" not in (ROOT / "action.yml").read_text(encoding="utf-8")
+def test_action_metadata_holds_no_expression_but_the_runner_defaults() -> None:
+    # The runner evaluates ${{ }} in action.yml and refuses to load it on a bad one; the two
+    # defaults use only contexts an input default may use (github, job, matrix).
+    text = (ROOT / "action.yml").read_text(encoding="utf-8")
+    for expression in RUNNER_DEFAULTS.values():
+        text = text.replace(expression, "")
+    assert "${{" not in text
 
 
 def test_every_output_is_declared_and_described() -> None:

@@ -4,6 +4,7 @@ whose sleep only moves time. Nothing here depends on how fast the machine is."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -367,7 +368,7 @@ def test_without_usable_history_the_interval_holds() -> None:
     api = history_api(time, 45, [10.0, 300.0, 40.0])  # too few to say anything
     wait_with_history(api, time, [RUN])
     gets = [t for t, _m, p in api.asked if p.endswith(RUN)]
-    assert [round(b - a) for a, b in zip(gets, gets[1:], strict=False)] == [10, 10, 10, 10, 10]
+    assert [round(b - a) for a, b in itertools.pairwise(gets)] == [10, 10, 10, 10, 10]
 
 
 def project_api(time: FakeTime, runs: list[str], ends_at: dict[str, float]) -> ScriptedApi:

@@ -254,9 +254,9 @@ def announce(verdict: Verdict, cmds: WorkflowCommands) -> None:
 # ------------------------------------------------------------------ the CI event
 
 
-def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
-    """Pull-request fields from GitHub's event file on ``pull_request`` events (empty when
-    there is none, it cannot be read, or the event is not about a pull request)."""
+def read_event(env: Mapping[str, str]) -> dict[str, Any]:
+    """GitHub's event file (``GITHUB_EVENT_PATH``) as a dict; empty when there is none or it
+    cannot be read."""
     event_path = env.get("GITHUB_EVENT_PATH", "").strip()
     if not event_path:
         return {}
@@ -264,7 +264,13 @@ def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
         event = json.loads(Path(event_path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    pr = event.get("pull_request") if isinstance(event, dict) else None
+    return event if isinstance(event, dict) else {}
+
+
+def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
+    """Pull-request fields from GitHub's event file on ``pull_request`` events (empty when
+    there is none, it cannot be read, or the event is not about a pull request)."""
+    pr = read_event(env).get("pull_request")
     if not isinstance(pr, dict):
         return {}
     base = pr.get("base")
@@ -329,6 +335,9 @@ class GitHubReporter:
             self.cmds.untrusted(terminal_text(message))
         else:
             self.cmds.plain(message)
+
+    def warning(self, message: str) -> None:
+        self.cmds.warning(self._redactor.message(one_line(message, 1000)), title="testerarmy-wait")
 
     def _write_files(self, finished: Finished) -> list[str]:
         """Outputs and summary; each failure is a problem to report, never the end."""

@@ -133,6 +133,9 @@ class GitLabReporter:
     def note(self, message: str) -> None:
         self._line(message)
 
+    def warning(self, message: str) -> None:
+        self._line(f"Warning: {message}")
+
     def results(self, text: str) -> None:
         write_results(self.stream, self._redactor.rendered(text))
 

@@ -2,7 +2,8 @@
 
 The caller uses, in order: ``begin`` (masks secrets first on GitHub), ``note`` and
 ``progress`` while waiting, ``finish`` once with a :class:`Finished` (the verdict, the report
-paths and the step outputs), then ``results`` when ``--json`` asks for them. The reporters
+paths and the step outputs), ``note``/``warning`` for what telling the pull request did, then
+``results`` when ``--json`` asks for them. The reporters
 live with their platform's primitives: ``ci.github``, ``ci.gitlab``, ``ci.terminal``.
 """
 
@@ -24,6 +25,10 @@ class Reporter(Protocol):
     def progress(self, event: Progress) -> None: ...
 
     def note(self, message: str) -> None: ...
+
+    def warning(self, message: str) -> None:
+        """Something that went wrong without changing the verdict (one line)."""
+        ...
 
     def results(self, text: str) -> None:
         """Print the machine-readable results (``--json``) on stdout."""

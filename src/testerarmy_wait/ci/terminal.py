@@ -212,6 +212,7 @@ class StatusLine:
         self._elapsed_s = 0.0
         self._shown = False
         self._drawn_at = -1.0
+        self._finished = False
 
     def _emit(self, text: str) -> None:
         self.stream.write(self.redactor.rendered(text))
@@ -228,8 +229,9 @@ class StatusLine:
         self._redraw(force=True)
 
     def finish(self) -> None:
-        """Clear the status line and print what the digest held back."""
+        """Clear the status line for good and print what the digest held back."""
         self.clear()
+        self._finished = True
         for line in self._digest.closing_lines():
             self._emit(line + "\n")
 
@@ -247,7 +249,7 @@ class StatusLine:
         return cap(text, max(20, self._width() - 1))
 
     def _redraw(self, *, force: bool = False) -> None:
-        if not (self.is_tty and self._runs):
+        if not (self.is_tty and self._runs) or self._finished:
             return
         now = self._clock()
         if not force and now - self._drawn_at < self.REDRAW_EVERY_S:
@@ -298,6 +300,9 @@ class TerminalReporter:
 
     def note(self, message: str) -> None:
         self.status.write(message)
+
+    def warning(self, message: str) -> None:
+        self.status.write(f"warning: {message}")
 
     def finish(self, finished: Finished) -> None:
         self.status.finish()

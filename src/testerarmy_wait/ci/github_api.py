@@ -1,0 +1,230 @@
+"""The verdict on a GitHub pull request: one comment per job, edited in place, and an optional
+check run carrying every issue as an annotation.
+
+Runs after the reports are written. Never changes the verdict: any failure is one warning
+that says what to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from testerarmy_wait.ci import sticky
+from testerarmy_wait.ci.forge import ForgeApi, ForgeError
+from testerarmy_wait.ci.github import read_event
+from testerarmy_wait.network import Route
+from testerarmy_wait.policy import Result
+from testerarmy_wait.report.comment import comment_body, comment_key
+from testerarmy_wait.report.escape import cap, one_line
+from testerarmy_wait.report.formatting import severity_name, short_id
+from testerarmy_wait.verdict import Verdict
+
+PR_EVENTS: Final = ("pull_request", "pull_request_target")
+#: Events that are about a pull request only when its number is given (``pr-number``).
+PR_NUMBER_EVENTS: Final = ("issue_comment", "workflow_run")
+ANNOTATIONS_PER_REQUEST: Final = 50  # GitHub's limit
+CHECK_TEXT_MAX: Final = 60_000
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """Where the job's verdict goes on GitHub."""
+
+    api_url: str
+    repository: str  # owner/name
+    number: int
+    head_sha: str
+    job_url: str | None
+    key_source: str  # workflow, job and matrix values, or the comment-key setting
+    workflow_path: str  # where check-run annotations point
+
+
+def pull_request_context(
+    env: Mapping[str, str], *, pr_number: int | None, comment_key: str | None
+) -> PullRequest | None:
+    """The pull request this job runs for, or None outside one: ``pull_request`` and
+    ``pull_request_target`` events, and ``issue_comment``/``workflow_run`` events when
+    ``pr-number`` names it."""
+    event_name = env.get("GITHUB_EVENT_NAME", "")
+    event = read_event(env)
+    found = event.get("pull_request")
+    pr: dict[str, Any] = found if isinstance(found, dict) else {}
+    number: Any = None
+    if event_name in PR_EVENTS:
+        number = pr_number or pr.get("number")
+    elif event_name in PR_NUMBER_EVENTS and pr_number:
+        number = pr_number
+    repository = env.get("GITHUB_REPOSITORY", "")
+    if not isinstance(number, int) or number < 1 or "/" not in repository:
+        return None
+    head = pr.get("head")
+    sha = head.get("sha") if isinstance(head, dict) else None
+    head_sha = sha if isinstance(sha, str) else env.get("GITHUB_SHA", "")
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    run_id, attempt = env.get("GITHUB_RUN_ID", ""), env.get("GITHUB_RUN_ATTEMPT", "1")
+    job_url = f"{server}/{repository}/actions/runs/{run_id}/attempts/{attempt}" if run_id else None
+    workflow_ref = env.get("GITHUB_WORKFLOW_REF", "")
+    workflow_path = workflow_ref.split("@", 1)[0].removeprefix(repository + "/") or ".github"
+    key = comment_key or "|".join(
+        [env.get("GITHUB_WORKFLOW", ""), env.get("GITHUB_JOB", ""), env.get("MATRIX", "")]
+    )
+    return PullRequest(
+        api_url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+        repository=repository,
+        number=number,
+        head_sha=head_sha,
+        job_url=job_url,
+        key_source=key,
+        workflow_path=workflow_path,
+    )
+
+
+def _why(error: ForgeError, what: str) -> str:
+    if error.status == 403:
+        return (
+            f"could not {what}: HTTP 403, the token may not write here. Pull requests from "
+            "forks get a read-only token; elsewhere give the job `permissions: "
+            "pull-requests: write` (and `checks: write` for check-run)"
+        )
+    if error.status == 401:
+        return f"could not {what}: HTTP 401, check the github-token input"
+    if error.status == 404:
+        return f"could not {what}: HTTP 404, check the repository and the pull request number"
+    return f"could not {what}: {error}"
+
+
+def _thread(pr: PullRequest) -> sticky.Thread:
+    return sticky.Thread(
+        list_path=f"repos/{pr.repository}/issues/{pr.number}/comments",
+        edit_path=f"repos/{pr.repository}/issues/comments/{{id}}",
+        edit_method="PATCH",
+    )
+
+
+async def post_comment(
+    api: ForgeApi, pr: PullRequest, *, mode: str, verdict: Verdict, run_url: str | None
+) -> str:
+    """Create, edit or leave the comment; what was done, as one line."""
+    key = comment_key(pr.key_source)
+    body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url)
+    done = await sticky.upsert(api, _thread(pr), key=key, mode=mode, verdict=verdict, body=body)
+    if done == "left":
+        return f"pull request #{pr.number}: comment left as it is ({mode})"
+    return f"pull request #{pr.number}: comment {done}"
+
+
+def conclusion(verdict: Verdict) -> str:
+    if verdict.result is Result.TIMEOUT:
+        return "timed_out"
+    if verdict.result is Result.CANCELLED:
+        return "cancelled"
+    if not verdict.passed:
+        return "failure"
+    return "neutral" if verdict.result is Result.SKIPPED else "success"
+
+
+def issue_annotations(verdict: Verdict, path: str) -> list[dict[str, Any]]:
+    """Every issue of every run, worst first, as a check-run annotation."""
+    out = []
+    for run in verdict.runs_worst_first():
+        for issue in run.issues:
+            blocking = any(issue is b for b in run.blocking_issues) and run.fails_policy
+            level = "failure" if blocking else "notice" if issue.is_warning else "warning"
+            where = f" at {one_line(issue.url, 300)}" if issue.url else ""
+            out.append(
+                {
+                    "path": path,
+                    "start_line": 1,
+                    "end_line": 1,
+                    "annotation_level": level,
+                    "title": cap(
+                        f"{severity_name(issue)}: {one_line(issue.name) or 'unnamed'}", 255
+                    ),
+                    "message": cap(
+                        f"{one_line(issue.description) or one_line(issue.name)}\n"
+                        f"{one_line(run.feature_name, 100) or 'run'} "
+                        f"({short_id(run.run_id)}){where}",
+                        4000,
+                    ),
+                }
+            )
+    return out
+
+
+async def post_check_run(
+    api: ForgeApi, pr: PullRequest, *, verdict: Verdict, run_url: str | None
+) -> str:
+    """A completed check run, named after the features tested, every issue annotated (50 a
+    request: the first with the check run, the rest in updates)."""
+    features = sorted({r.feature_name for r in verdict.runs if r.feature_name})
+    name = cap("tester.army: " + (", ".join(one_line(f, 60) for f in features) or "QA"), 100)
+    text = comment_body(verdict, key="0" * 16, run_url=run_url, job_url=pr.job_url)
+    items = issue_annotations(verdict, pr.workflow_path)
+    batches = [
+        items[n : n + ANNOTATIONS_PER_REQUEST]
+        for n in range(0, len(items), ANNOTATIONS_PER_REQUEST)
+    ] or [[]]
+    output = {
+        "title": cap(one_line(verdict.headline), 255),
+        "summary": cap(text.split("\n", 1)[1], CHECK_TEXT_MAX),
+    }
+    created, _h = await api.call(
+        "POST",
+        f"repos/{pr.repository}/check-runs",
+        json={
+            "name": name,
+            "head_sha": pr.head_sha,
+            "status": "completed",
+            "conclusion": conclusion(verdict),
+            "output": {**output, "annotations": batches[0]},
+        },
+        idempotent=False,
+    )
+    check_id = created.get("id") if isinstance(created, dict) else None
+    for batch in batches[1:]:
+        if check_id is None:
+            break
+        await api.call(
+            "PATCH",
+            f"repos/{pr.repository}/check-runs/{check_id}",
+            json={"output": {**output, "annotations": batch}},
+        )
+    return f"check run {name!r}: {conclusion(verdict)}, {len(items)} annotations"
+
+
+async def publish(
+    pr: PullRequest,
+    *,
+    token: str,
+    mode: str,
+    check_run: bool,
+    verdict: Verdict,
+    run_url: str | None,
+    secrets: Sequence[str],
+    route: Route | None,
+    api_factory: Callable[..., ForgeApi] = ForgeApi,
+) -> tuple[list[str], list[str]]:
+    """Everything this job tells the pull request: (what was done, warnings)."""
+    done: list[str] = []
+    warnings: list[str] = []
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json, application/json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+    async with api_factory(pr.api_url, headers, secrets=secrets, route=route) as api:
+        if mode != "off":
+            try:
+                done.append(
+                    await post_comment(api, pr, mode=mode, verdict=verdict, run_url=run_url)
+                )
+            except ForgeError as error:
+                warnings.append(_why(error, f"comment on pull request #{pr.number}"))
+        if check_run:
+            try:
+                done.append(await post_check_run(api, pr, verdict=verdict, run_url=run_url))
+            except ForgeError as error:
+                warnings.append(_why(error, "create the check run"))
+    return done, warnings

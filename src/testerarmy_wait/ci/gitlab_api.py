@@ -1,0 +1,99 @@
+"""The verdict on a GitLab merge request: one note per job, edited in place.
+
+GitLab's ``CI_JOB_TOKEN`` cannot write notes: the note needs ``TESTERARMY_GITLAB_TOKEN`` (a
+project access token with ``api`` scope, in a masked CI/CD variable). Never changes the
+verdict: any failure is one warning that says what to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from testerarmy_wait.ci import sticky
+from testerarmy_wait.ci.forge import ForgeApi, ForgeError
+from testerarmy_wait.network import Route
+from testerarmy_wait.report.comment import comment_body, comment_key
+from testerarmy_wait.verdict import Verdict
+
+
+@dataclass(frozen=True)
+class MergeRequest:
+    """Where the job's verdict goes on GitLab."""
+
+    api_url: str  # CI_API_V4_URL
+    project: str  # CI_PROJECT_ID
+    iid: int
+    job_url: str | None
+    key_source: str
+
+
+def merge_request_context(
+    env: Mapping[str, str], *, comment_key: str | None
+) -> MergeRequest | None:
+    """The merge request of a merge-request pipeline, or None in any other pipeline."""
+    iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
+    project = env.get("CI_PROJECT_ID", "").strip()
+    api_url = env.get("CI_API_V4_URL", "").strip()
+    if not (iid.isascii() and iid.isdigit() and int(iid) > 0 and project and api_url):
+        return None
+    return MergeRequest(
+        api_url=api_url.rstrip("/"),
+        project=project,
+        iid=int(iid),
+        job_url=env.get("CI_JOB_URL") or None,
+        key_source=comment_key or env.get("CI_JOB_NAME", ""),
+    )
+
+
+def _thread(mr: MergeRequest) -> sticky.Thread:
+    notes = f"projects/{quote(mr.project, safe='')}/merge_requests/{mr.iid}/notes"
+    return sticky.Thread(
+        list_path=notes,
+        edit_path=notes + "/{id}",
+        edit_method="PUT",
+        extra_params=(("sort", "asc"),),
+    )
+
+
+def _why(error: ForgeError, mr: MergeRequest) -> str:
+    what = f"could not write a note on merge request !{mr.iid}"
+    if error.status in (401, 403):
+        return (
+            f"{what}: HTTP {error.status}; TESTERARMY_GITLAB_TOKEN must be a project access token "
+            "with the api scope (and at least the Reporter role)"
+        )
+    if error.status == 404:
+        return f"{what}: HTTP 404, check CI_PROJECT_ID and the token's project"
+    return f"{what}: {error}"
+
+
+async def publish(
+    mr: MergeRequest,
+    *,
+    token: str,
+    mode: str,
+    verdict: Verdict,
+    run_url: str | None,
+    secrets: Sequence[str],
+    route: Route | None,
+    api_factory: Callable[..., ForgeApi] = ForgeApi,
+) -> tuple[list[str], list[str]]:
+    """The note this job leaves on the merge request: (what was done, warnings)."""
+    if mode == "off":
+        return [], []
+    key = comment_key(mr.key_source)
+    body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url)
+    async with api_factory(
+        mr.api_url, {"PRIVATE-TOKEN": token}, secrets=secrets, route=route
+    ) as api:
+        try:
+            done = await sticky.upsert(
+                api, _thread(mr), key=key, mode=mode, verdict=verdict, body=body
+            )
+        except ForgeError as error:
+            return [], [_why(error, mr)]
+    if done == "left":
+        return [f"merge request !{mr.iid}: note left as it is ({mode})"], []
+    return [f"merge request !{mr.iid}: note {done}"], []
