@@ -153,6 +153,10 @@ def main(
         from testerarmy_wait.sandbox.cli import main as sandbox_main
 
         return sandbox_main(args[1:])
+    if command == "baseline":
+        from testerarmy_wait.baseline.command import main as baseline_main
+
+        return baseline_main(args[1:], environ, out, err)
     if command == "demo":
         from testerarmy_wait.demo import main as demo_main
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from testerarmy_wait import __version__
@@ -51,6 +51,12 @@ from testerarmy_wait.workspace import (
     inside_workspace,
     workspace_from_env,
 )
+
+if TYPE_CHECKING:
+    from testerarmy_wait.baseline.model import Baseline
+
+#: Read when it exists, without being set.
+BASELINE_DEFAULT_PATH = ".testerarmy-baseline.json"
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -184,6 +190,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "junit-path",
         "where the JUnit XML report goes (default <report-dir>/testerarmy-wait.junit.xml)",
+        parse_path,
+        None,
+        "PATH",
+    ),
+    Setting(
+        "baseline",
+        "baseline file of known issues, relative to the workspace (default "
+        ".testerarmy-baseline.json when it exists); its issues are reported, never blocking",
         parse_path,
         None,
         "PATH",
@@ -351,6 +365,7 @@ class Settings:
     cancel_on_timeout: bool | None = None  # None: only runs this invocation started
     cancel_on_interrupt: bool | None = None
     pr_number: int | None = None  # as set (the CI event fills it in where it is needed)
+    baseline: Baseline | None = None
     comment: str = "always"  # always, on-failure, on-change, off
     comment_key: str | None = None
     check_run: bool = False
@@ -415,6 +430,17 @@ def _in_workspace(path: Path, workspace: Path, name: str) -> Path:
     return workspace / path
 
 
+def _baseline(path: Path | None, workspace: Path) -> Baseline | None:
+    """The baseline file named by the setting (missing: a usage error), else the default
+    file when it exists."""
+    from testerarmy_wait.baseline.file import read_baseline  # only when there is one
+
+    if path is not None:
+        return read_baseline(workspace / path, str(path))
+    default = workspace / BASELINE_DEFAULT_PATH
+    return read_baseline(default, BASELINE_DEFAULT_PATH) if default.is_file() else None
+
+
 def read_values(argv: Sequence[str], env: Mapping[str, str]) -> tuple[dict[str, Any], bool]:
     """Every setting's value (its default when unset), in table order, and ``--json``."""
     flags = build_arg_parser().parse_args(list(argv))
@@ -452,6 +478,7 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
         notes.append("the API key does not start with sk_; check that it is a tester.army key")
     workspace = workspace_from_env(env)
     junit_path = values["junit-path"]
+    baseline = _baseline(values["baseline"], workspace)
     return Settings(
         run_ids=values["run-id"],
         api_key=api_key,
@@ -473,6 +500,7 @@ def load_settings(argv: Sequence[str], env: Mapping[str, str]) -> Settings:
         cancel_on_interrupt=values["cancel-on-interrupt"],
         route=route_for(api_url, env),
         pr_number=values["pr-number"],
+        baseline=baseline,
         comment=values["comment"],
         comment_key=values["comment-key"],
         check_run=values["check-run"],

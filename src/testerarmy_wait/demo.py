@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.sandbox import start_sandbox
@@ -36,11 +36,19 @@ def main(
         help="how much faster than real time the sandbox runs",
     )
     parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="show a baseline: accept one run's issues, then wait for a later run that "
+        "repeats them in other words beside a new one",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit with the verdict's code instead of 0 when the demo worked",
     )
     args = parser.parse_args(list(argv))
+    if args.baseline:
+        return _with_baseline(args.speed, env, stdout, stderr, wait=wait, strict=args.strict)
     with start_sandbox(speed=args.speed) as sandbox:
         run_id = sandbox.create_run(args.scenario)
         stdout.write(
@@ -63,3 +71,69 @@ def main(
         f"({'pass' if code == 0 else 'blocking issues found'}); the demo exits 0.\n"
     )
     return 0
+
+
+def _with_baseline(
+    speed: float,
+    env: Mapping[str, str],
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
+    wait: Wait,
+    strict: bool,
+) -> int:
+    """Accept the issues of a first run, then wait for a run with the same problems reworded
+    and one new problem: only the new one fails."""
+    import tempfile
+    from pathlib import Path
+
+    from testerarmy_wait.baseline.command import main as accept
+
+    with start_sandbox(speed=speed) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        test_id = sandbox.configure_test(scenario="reworded-issues").test_id
+        first = sandbox.create_run("reworded-issues", test_id)
+        baseline = Path(tmp) / "testerarmy-baseline.json"
+        stdout.write(
+            f"Demo with a baseline: the sandbox API is at {sandbox.url}.\n"
+            f"1. Accept the issues of run {first} (a team would commit the file):\n"
+        )
+        stdout.flush()
+        own = {k: v for k, v in env.items() if not k.startswith(_OWN_SETTINGS)}
+        keys = {"TESTERARMY_API_KEY": sandbox.api_key, "TESTERARMY_API_URL": sandbox.url}
+        _until_finished(sandbox, first)
+        code = accept(
+            ["--run-id", first, "--file", str(baseline), "--reason", "accepted in the demo"],
+            {**own, **keys},
+            stdout,
+            stderr,
+        )
+        if code:
+            return code
+        later = sandbox.create_run("new-beside-known", test_id)
+        stdout.write(
+            f"\n2. A later run, {later}, reports the same problems in other words and one new "
+            "problem. Only the new one fails:\n\n"
+        )
+        stdout.flush()
+        demo_env = {
+            **own,
+            **keys,
+            "TESTERARMY_RUN_ID": later,
+            "TESTERARMY_POLL_INTERVAL": "0.5",
+            "TESTERARMY_BASELINE": str(baseline),
+        }
+        code = wait([], demo_env, stdout, stderr)
+    if strict or code not in (ExitCode.OK, ExitCode.POLICY_FAILURE):
+        return code
+    stdout.write(
+        "\nDemo finished: known issues are reported and never block; the new one fails the "
+        f"job (exit code {code} in CI). The demo exits 0.\n"
+    )
+    return 0
+
+
+def _until_finished(sandbox: Any, run_id: str) -> None:
+    import time
+
+    while sandbox.status(run_id) not in ("completed", "failed", "cancelled"):
+        time.sleep(0.1)

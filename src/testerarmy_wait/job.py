@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Final
 
 from testerarmy_wait.client import TesterArmyClient
@@ -163,4 +164,6 @@ async def _judged(
         interrupted_by=signals.first,
         notes=notes,
         batch_id=started.batch_id,
+        baseline=settings.baseline,
+        today=datetime.now(UTC).date(),
     )

@@ -6,8 +6,9 @@ that a verdict is never green by accident: anything we cannot read is an ``ERROR
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import TYPE_CHECKING
 
 from testerarmy_wait.outcome import RunOutcome, StopReason
@@ -21,7 +22,17 @@ from testerarmy_wait.policy import (
 )
 
 if TYPE_CHECKING:
+    from testerarmy_wait.baseline.matching import BaselineOutcome, Match
+    from testerarmy_wait.baseline.model import Baseline
     from testerarmy_wait.models import Issue, Run, TestOutput
+
+
+@dataclass(frozen=True)
+class KnownIssue:
+    """An issue the baseline accepts: reported, never blocking."""
+
+    issue: Issue
+    match: Match
 
 
 @dataclass(frozen=True)
@@ -36,10 +47,16 @@ class RunVerdict:
     fails_policy: bool
     polls: int = 0
     outcome: RunOutcome | None = None
+    known_issues: tuple[KnownIssue, ...] = ()
 
     @property
     def issue_count(self) -> int:
-        return len(self.blocking_issues) + len(self.other_issues)
+        """Every issue reported, known ones included."""
+        return len(self.blocking_issues) + len(self.other_issues) + len(self.known_issues)
+
+    @property
+    def known_issue_count(self) -> int:
+        return len(self.known_issues)
 
     @property
     def blocking_issue_count(self) -> int:
@@ -47,7 +64,8 @@ class RunVerdict:
 
     @property
     def issues(self) -> tuple[Issue, ...]:
-        """Every issue, worst first (blocking before the rest, then by severity)."""
+        """Every issue not in the baseline, worst first (blocking before the rest, then by
+        severity)."""
         return self.blocking_issues + self.other_issues
 
     @property
@@ -81,6 +99,7 @@ class Verdict:
     problem: str | None = None  # a failure before or around the runs (usage error)
     notes: tuple[str, ...] = field(default=())
     batch_id: str | None = None  # the batch of a group this invocation started
+    baseline: BaselineOutcome | None = None  # what the baseline file did, when there is one
 
     @property
     def passed(self) -> bool:
@@ -108,6 +127,10 @@ class Verdict:
     @property
     def blocking_issue_count(self) -> int:
         return sum(r.blocking_issue_count for r in self.runs)
+
+    @property
+    def known_issue_count(self) -> int:
+        return sum(r.known_issue_count for r in self.runs)
 
     def runs_worst_first(self) -> tuple[RunVerdict, ...]:
         return tuple(sorted(self.runs, key=_run_rank))
@@ -141,14 +164,20 @@ def sort_issues(issues: Iterable[Issue]) -> tuple[Issue, ...]:
     return tuple(sorted(issues, key=lambda i: (-severity_rank(i), i.is_warning)))
 
 
-def _classify_output(output: TestOutput, policy: Policy) -> tuple[Result, str]:
-    blocking = [i for i in output.issues if policy.blocks(i)]
-    others = len(output.issues) - len(blocking)
+def _classify_output(
+    output: TestOutput, policy: Policy, known: Mapping[int, Match] | None = None
+) -> tuple[Result, str]:
+    known = known or {}
+    new = [i for n, i in enumerate(output.issues) if n not in known]
+    blocking = [i for i in new if policy.blocks(i)]
+    others = len(new) - len(blocking)
+    in_baseline = f"; {len(known)} known" if known else ""
     if blocking:
         worst = max(severity_rank(i) for i in blocking)
         label = "unknown" if worst == UNKNOWN_SEVERITY_RANK else f"{worst}"
         return Result.FAILED, (
             f"{_count(len(blocking), 'blocking issue')} found (worst severity {label})"
+            + in_baseline
         )
     if output.claims_planner_skipped:
         return Result.ERROR, (
@@ -157,20 +186,29 @@ def _classify_output(output: TestOutput, policy: Policy) -> tuple[Result, str]:
         )
     if output.result == "PASS":
         if others:
-            return Result.PASS, f"passed with {_count(others, 'non-blocking issue')}"
+            return Result.PASS, f"passed with {_count(others, 'non-blocking issue')}{in_baseline}"
+        if known:
+            return Result.PASS, f"passed with {_count(len(known), 'known issue')} only"
         return Result.PASS, "passed with no issues"
     if output.result == "FAILED":
+        if known and not others:
+            return Result.PASS, (
+                f"the agent reported FAILED, but all {_count(len(known), 'issue')} are known "
+                "(in the baseline)"
+            )
         if others:
             return Result.PASS, (
-                f"the agent reported FAILED, but all {_count(others, 'issue')} are below "
-                "the policy's threshold or warnings"
+                f"the agent reported FAILED, but all {_count(others, 'new issue')} are below "
+                f"the policy's threshold or warnings{in_baseline}"
             )
         return Result.FAILED, "the agent reported FAILED without listing any issue"
     shown = "no result" if output.result is None else f"result {output.result!r}"
     return Result.ERROR, f"the run completed with {shown}, which this version cannot judge"
 
 
-def classify_run(run: Run, policy: Policy) -> tuple[Result, str]:
+def classify_run(
+    run: Run, policy: Policy, known: Mapping[int, Match] | None = None
+) -> tuple[Result, str]:
     """The result of one run that reached a terminal status."""
     if run.status == "cancelled":
         return Result.CANCELLED, "the run was cancelled before it finished"
@@ -179,7 +217,7 @@ def classify_run(run: Run, policy: Policy) -> tuple[Result, str]:
             detail = ": ".join(p for p in (run.error.code, run.error.message) if p)
             return Result.ERROR, f"the test infrastructure failed ({detail}); retry the run"
         return Result.ERROR, "the test infrastructure failed without an error message; retry"
-    result, reason = _classify_completed(run, policy)
+    result, reason = _classify_completed(run, policy, known)
     error = run.error
     if result in (Result.PASS, Result.SKIPPED) and error and (error.code or error.message):
         detail = ": ".join(p for p in (error.code, error.message) if p)
@@ -190,23 +228,30 @@ def classify_run(run: Run, policy: Policy) -> tuple[Result, str]:
     return result, reason
 
 
-def _classify_completed(run: Run, policy: Policy) -> tuple[Result, str]:
+def _classify_completed(
+    run: Run, policy: Policy, known: Mapping[int, Match] | None
+) -> tuple[Result, str]:
     skipped, output = run.skipped_output, run.test_output
     if skipped is not None:
         reason = skipped.reason or "no reason given"
         return Result.SKIPPED, f"the planner found nothing user-visible to test: {reason}"
     if output is not None:
-        return _classify_output(output, policy)
+        return _classify_output(output, policy, known)
     if run.output is None:
         return Result.ERROR, "the run completed without any output"
     return Result.ERROR, "the run completed with an output of an unknown shape"
 
 
-def judge_run(outcome: RunOutcome, policy: Policy) -> RunVerdict:
+def judge_run(
+    outcome: RunOutcome, policy: Policy, known: Mapping[int, Match] | None = None
+) -> RunVerdict:
+    """One run's verdict; ``known`` maps positions in the run's issues to the baseline
+    entries they match (those never block)."""
+    known = known or {}
     run = outcome.run
     status = run.status if run is not None else "unknown"
     if outcome.stop is StopReason.FINISHED and run is not None:
-        result, reason = classify_run(run, policy)
+        result, reason = classify_run(run, policy, known)
     elif outcome.stop is StopReason.TIMEOUT:
         result = Result.TIMEOUT
         reason = outcome.problem or f"still {status} when the deadline passed"
@@ -223,9 +268,11 @@ def judge_run(outcome: RunOutcome, policy: Policy) -> RunVerdict:
         result = Result.ERROR
         reason = outcome.problem or "the API did not give a usable answer"
     output = run.test_output if run is not None else None
-    issues = sort_issues(output.issues) if output is not None else ()
+    listed = output.issues if output is not None else []
+    issues = sort_issues(i for n, i in enumerate(listed) if n not in known)
     blocking = tuple(i for i in issues if policy.blocks(i))
     others = tuple(i for i in issues if not policy.blocks(i))
+    accepted = sorted(known.items(), key=lambda item: (-severity_rank(listed[item[0]]), item[0]))
     return RunVerdict(
         run_id=outcome.run_id,
         result=result,
@@ -237,6 +284,7 @@ def judge_run(outcome: RunOutcome, policy: Policy) -> RunVerdict:
         fails_policy=policy.fails(result),
         polls=outcome.polls,
         outcome=outcome,
+        known_issues=tuple(KnownIssue(listed[n], match) for n, match in accepted),
     )
 
 
@@ -248,16 +296,21 @@ def _headline(result: Result, runs: Sequence[RunVerdict]) -> str:
     total = len(runs)
     of_total = f" of {total} runs" if total > 1 else ""
     matching = [r for r in runs if r.result is result]
+    known = sum(r.known_issue_count for r in runs)
+    known_text = f"{known} known" if known else ""
     if result is Result.FAILED:
         blocking = sum(r.blocking_issue_count for r in matching)
         where = f" in {len(matching)}{of_total}" if total > 1 else ""
+        also = f" ({known_text})" if known else ""
         if blocking:
-            return f"FAILED: {_count(blocking, 'blocking issue')}{where}"
-        return f"FAILED: the agent reported a failure{where}"
+            return f"FAILED: {_count(blocking, 'blocking issue')}{where}{also}"
+        return f"FAILED: the agent reported a failure{where}{also}"
     if result is Result.PASS:
-        issues = sum(r.issue_count for r in runs)
+        issues = sum(r.issue_count - r.known_issue_count for r in runs)
         runs_text = f"{total} runs passed" if total > 1 else "passed"
-        suffix = f" ({_count(issues, 'non-blocking issue')})" if issues else ""
+        parts = [_count(issues, "non-blocking issue")] if issues else []
+        parts += [_count(known, "known issue")] if known else []
+        suffix = f" ({', '.join(parts)})" if parts else ""
         return f"PASS: {runs_text}{suffix}"
     prefix = f"{result.value}: "
     if total == 1:
@@ -283,9 +336,17 @@ def decide(
     interrupted_by: str | None = None,
     notes: Sequence[str] = (),
     batch_id: str | None = None,
+    baseline: Baseline | None = None,
+    today: date | None = None,
 ) -> Verdict:
-    """Judge every run and fold them into one verdict: the worst outcome decides."""
-    runs = tuple(judge_run(o, policy) for o in outcomes)
+    """Judge every run and fold them into one verdict: the worst outcome decides. Issues
+    that match ``baseline`` (on ``today``: expired entries do not) are known, never
+    blocking."""
+    known_by_run: list[Mapping[int, Match]] = [{} for _ in outcomes]
+    outcome_of_baseline = None
+    if baseline is not None:
+        known_by_run, outcome_of_baseline = _match_baseline(outcomes, baseline, today)
+    runs = tuple(judge_run(o, policy, k) for o, k in zip(outcomes, known_by_run, strict=True))
     if not runs:
         return usage_error("no run to wait for", policy)
     result = min((r.result for r in runs), key=RESULT_PRECEDENCE.index)
@@ -307,7 +368,31 @@ def decide(
         interrupted_by=interrupted_by,
         notes=tuple(notes),
         batch_id=batch_id,
+        baseline=outcome_of_baseline,
     )
+
+
+def _match_baseline(
+    outcomes: Sequence[RunOutcome], baseline: Baseline, today: date | None
+) -> tuple[list[Mapping[int, Match]], BaselineOutcome]:
+    from testerarmy_wait.baseline.matching import Matcher, outcome_of
+
+    matcher = Matcher(baseline, today or date.today())
+    known_by_run: list[Mapping[int, Match]] = []
+    judged: list[tuple[str | None, str]] = []
+    matched_entries: set[int] = set()
+    for outcome in outcomes:
+        run = outcome.run
+        output = run.test_output if run is not None and run.status == "completed" else None
+        if run is None or output is None or outcome.stop is not StopReason.FINISHED:
+            known_by_run.append({})
+            continue
+        found = matcher.match(output.issues, test_id=run.test_id, feature=output.feature_name)
+        judged.append((run.test_id, output.feature_name))
+        matched_entries.update(n for n, _match in found.values())
+        known_by_run.append({i: match for i, (_n, match) in found.items()})
+    known = sum(len(k) for k in known_by_run)
+    return known_by_run, outcome_of(matcher, judged, matched_entries, known)
 
 
 def usage_error(message: str, policy: Policy | None = None) -> Verdict:

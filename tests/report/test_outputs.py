@@ -20,6 +20,7 @@ def test_outputs_carry_result_status_duration_ids_counts_and_paths() -> None:
         "runId": f"{CHECKOUT_ID},{SIGNUP_ID}",
         "issueCount": "3",
         "blockingIssueCount": "2",
+        "knownIssueCount": "0",
         "exitCode": "1",
         "reportPath": "r/a.json",
         "junitPath": "r/a.xml",

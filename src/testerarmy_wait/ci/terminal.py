@@ -21,6 +21,7 @@ from testerarmy_wait.report.formatting import format_duration, plural, severity_
 from testerarmy_wait.verdict import RunVerdict, Verdict
 
 if TYPE_CHECKING:
+    from testerarmy_wait.baseline.matching import BaselineOutcome
     from testerarmy_wait.models import Issue
 
 
@@ -89,7 +90,10 @@ def run_lines(run: RunVerdict, *, color: bool, api_url: str | None = None) -> li
     feature = _plain(run.feature_name, 80) or "(no feature name)"
     counts = ""
     if run.issue_count:
-        counts = f"  {plural(run.issue_count, 'issue')} ({run.blocking_issue_count} blocking)"
+        known = f", {run.known_issue_count} known" if run.known_issue_count else ""
+        counts = (
+            f"  {plural(run.issue_count, 'issue')} ({run.blocking_issue_count} blocking{known})"
+        )
     lines = [
         f"  {paint(f'{run.result.value:<9}', _RESULT_STYLE[run.result], 'bold')} {feature}"
         f"  {paint(_plain(run.run_id, 80), 'dim')}  {format_duration(run.duration_ms)}{counts}",
@@ -100,6 +104,15 @@ def run_lines(run: RunVerdict, *, color: bool, api_url: str | None = None) -> li
         lines += _issue_lines(issue, paint, detailed=position < _DETAILED_ISSUES)
     if len(issues) > _DETAILED_ISSUES + _NAMED_ISSUES:
         lines.append(f"    …and {len(issues) - _DETAILED_ISSUES - _NAMED_ISSUES} more issues")
+    for item in run.known_issues[:_NAMED_ISSUES]:
+        entry = item.match.entry
+        where = f", baseline {entry.where}" if entry.where else ""
+        lines.append(
+            f"    {paint('known', 'dim')} {severity_name(item.issue)}: "
+            f"{_plain(item.issue.name, 200)}{where}"
+        )
+    if run.known_issue_count > _NAMED_ISSUES:
+        lines.append(f"    …and {run.known_issue_count - _NAMED_ISSUES} more known issues")
     output = run.test_output
     if output is not None and run.result is not Result.PASS:
         failed = [s for s in output.steps if s.failed]
@@ -135,6 +148,26 @@ def header_lines(verdict: Verdict, *, color: bool, api_url: str | None = None) -
         f"{format_duration(verdict.elapsed_s * 1000)}, {plural(verdict.requests, 'request')}."
     )
     lines += [f"Note: {_plain(note, 500)}" for note in verdict.notes]
+    if verdict.baseline is not None:
+        lines += baseline_lines(verdict.baseline)
+    return lines
+
+
+def baseline_lines(outcome: BaselineOutcome) -> list[str]:
+    """What the baseline file did: known issues, entries no longer seen, expired ones."""
+    lines = [
+        f"Baseline {_plain(outcome.path, 200)}: {plural(outcome.entries, 'entry', 'entries')}, "
+        f"{plural(outcome.known, 'known issue')} in these runs."
+    ]
+    for entry in outcome.no_longer_seen[:20]:
+        where = f" ({entry.where})" if entry.where else ""
+        lines.append(f"  No longer seen{where}: {_plain(entry.title, 200)} - remove it once fixed")
+    for entry in outcome.expired[:20]:
+        day = entry.expires.isoformat() if entry.expires else ""
+        lines.append(f"  Expired {day}: {_plain(entry.title, 200)} - matches nothing any more")
+    more = len(outcome.no_longer_seen) + len(outcome.expired) - 40
+    if more > 0:
+        lines.append(f"  …and {more} more entries (see the JSON report)")
     return lines
 
 

@@ -40,6 +40,7 @@ def render_dotenv(verdict: Verdict) -> str:
         "TESTERARMY_DURATION_MS": duration_ms_text(verdict),
         "TESTERARMY_ISSUE_COUNT": str(verdict.issue_count),
         "TESTERARMY_BLOCKING_ISSUE_COUNT": str(verdict.blocking_issue_count),
+        "TESTERARMY_KNOWN_ISSUE_COUNT": str(verdict.known_issue_count),
         "TESTERARMY_RUN_COUNT": str(len(ids)),
         "TESTERARMY_RUN_IDS_TRUNCATED": "false",
     }

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.report.formatting import run_link
-from testerarmy_wait.verdict import RunVerdict, Verdict
+from testerarmy_wait.verdict import KnownIssue, RunVerdict, Verdict
 
 if TYPE_CHECKING:
     from testerarmy_wait.models import Issue, Step
@@ -95,6 +95,32 @@ def _issue(issue: Issue, *, blocking: bool, cut: _Cuts) -> dict[str, Any]:
     }
 
 
+def _known(known: KnownIssue, cut: _Cuts) -> dict[str, Any]:
+    """A known issue: its brief, and the baseline entry it matched and why."""
+    entry = known.match.entry
+    return {
+        **_issue_brief(known.issue, blocking=False, cut=cut),
+        "description": cut(known.issue.description),
+        "detailsOmitted": False,
+        "baselineEntry": {**entry.to_json(), "line": entry.line or None},
+        "score": round(known.match.score, 3),
+        "why": known.match.why,
+    }
+
+
+def _baseline(verdict: Verdict) -> dict[str, Any] | None:
+    outcome = verdict.baseline
+    if outcome is None:
+        return None
+    return {
+        "path": outcome.path,
+        "entries": outcome.entries,
+        "knownIssueCount": outcome.known,
+        "noLongerSeen": [{**e.to_json(), "line": e.line or None} for e in outcome.no_longer_seen],
+        "expired": [{**e.to_json(), "line": e.line or None} for e in outcome.expired],
+    }
+
+
 def _step(step: Step, cut: _Cuts) -> dict[str, Any]:
     return {
         "stepIndex": step.step_index,
@@ -132,6 +158,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     cut = _Cuts()
     issues = [(i, True) for i in run.blocking_issues] + [(i, False) for i in run.other_issues]
     listed_issues, briefed = _issues(issues, cut)
+    known = [_known(k, cut) for k in run.known_issues[:MAX_LISTED]]
     steps = list(output.steps) if output is not None else []
     shots = list(output.screenshots) if output is not None else []
     report: dict[str, Any] = {
@@ -146,9 +173,12 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
         "description": cut(output.description) if output is not None else None,
         "agentResult": cut(output.result) if output is not None else None,
         "url": run_link(run_url, run.run_id),
+        "testId": run.run.test_id if run.run is not None else None,
         "issueCount": run.issue_count,
         "blockingIssueCount": run.blocking_issue_count,
+        "knownIssueCount": run.known_issue_count,
         "issues": listed_issues,
+        "knownIssues": known,
         "steps": [_step(s, cut) for s in listed_steps(steps, MAX_LISTED)],
         "screenshots": [cut(u) for u in shots[:MAX_LISTED]],
         "error": None
@@ -169,6 +199,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     }
     report["omitted"] = {
         "issues": max(0, len(issues) - MAX_LISTED),
+        "knownIssues": max(0, run.known_issue_count - MAX_LISTED),
         "issueDetails": briefed,
         "steps": max(0, len(steps) - MAX_LISTED),
         "screenshots": max(0, len(shots) - MAX_LISTED),
@@ -191,6 +222,8 @@ def _header(verdict: Verdict) -> dict[str, Any]:
         "runIds": list(verdict.run_ids),
         "issueCount": verdict.issue_count,
         "blockingIssueCount": verdict.blocking_issue_count,
+        "knownIssueCount": verdict.known_issue_count,
+        "baseline": _baseline(verdict),
         "policy": {
             "failOn": sorted(r.value for r in verdict.policy.fail_on),
             "minSeverity": verdict.policy.min_severity,

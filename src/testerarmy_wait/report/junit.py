@@ -1,10 +1,10 @@
 """JUnit XML in the common Jenkins/GitLab shape: one ``testsuite`` per run.
 
 Each run's suite holds a ``testcase`` per step (``<failure>`` when the step failed) and per
-issue: blocking issues fail, warnings and sub-threshold issues pass with their text in
-``system-out``. A run that could not be judged gets one case with ``<error>``; a skipped
-run one with ``<skipped>``. Escaping is left to ``xml.etree``; characters XML 1.0 cannot
-hold at all are removed first.
+issue: blocking issues fail, warnings, sub-threshold issues and known issues (those in the
+baseline file) pass with their text in ``system-out``. A run that could not be judged gets
+one case with ``<error>``; a skipped run one with ``<skipped>``. Escaping is left to
+``xml.etree``; characters XML 1.0 cannot hold at all are removed first.
 """
 
 from __future__ import annotations
@@ -190,7 +190,11 @@ def _issue_cases(suite: _Suite, run: RunVerdict) -> list[str]:
     for issue in others:
         label = "Warning" if issue.is_warning else "Issue below threshold"
         suite.output(suite.case(_attr(f"{label}: {issue.name or '(unnamed)'}")), _issue_text(issue))
-    left = run.issue_count - len(blocking) - len(others)
+    known = run.known_issues[: max(0, MAX_CASES - len(blocking) - len(others))]
+    for item in known:
+        case = suite.case(_attr(f"Known issue: {item.issue.name or '(unnamed)'}"))
+        suite.output(case, _body(f"{_issue_text(item.issue)}\n\nKnown: {item.match.why}"))
+    left = run.issue_count - len(blocking) - len(others) - len(known)
     return [plural(left, "issue")] if left else []
 
 

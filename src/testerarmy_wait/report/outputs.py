@@ -15,6 +15,7 @@ def step_outputs(verdict: Verdict, *, report_path: str, junit_path: str) -> dict
         "runId": ",".join(run_ids(verdict)),
         "issueCount": str(verdict.issue_count),
         "blockingIssueCount": str(verdict.blocking_issue_count),
+        "knownIssueCount": str(verdict.known_issue_count),
         "exitCode": str(int(verdict.exit_code)),
         "reportPath": report_path,
         "junitPath": junit_path,

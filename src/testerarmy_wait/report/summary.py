@@ -33,6 +33,7 @@ from testerarmy_wait.report.json_report import listed_steps
 from testerarmy_wait.verdict import RunVerdict, Verdict
 
 if TYPE_CHECKING:
+    from testerarmy_wait.baseline.model import Entry
     from testerarmy_wait.models import Issue, Step, TestOutput
 
 
@@ -145,7 +146,8 @@ def _run_cell(run: RunVerdict, run_url: str | None) -> str:
 def _issue_cell(run: RunVerdict) -> str:
     if run.issue_count == 0:
         return "0"
-    return f"{run.issue_count} ({run.blocking_issue_count})"
+    known = f" · {run.known_issue_count} known" if run.known_issue_count else ""
+    return f"{run.issue_count} ({run.blocking_issue_count}){known}"
 
 
 def _run_table_row(run: RunVerdict, run_url: str | None) -> str:
@@ -400,6 +402,77 @@ def _passing_line(run: RunVerdict, run_url: str | None) -> str:
     return f"- ✅ **{name}** ({_run_cell(run, run_url)}): {md_text(run.reason, 300)}"
 
 
+# ---------------------------------------------------------------- the baseline
+
+
+def _entry_text(entry: Entry) -> str:
+    where = f", {entry.where}" if entry.where else ""
+    reason = f" — {md_text(entry.reason, 200)}" if entry.reason else ""
+    return f"“{md_text(entry.title, 160)}” ({md_text(entry.scope, 80)}{where}){reason}"
+
+
+def _known_rows(verdict: Verdict) -> list[str]:
+    rows = []
+    for run in verdict.runs_worst_first():
+        for known in run.known_issues:
+            issue, entry = known.issue, known.match.entry
+            until = f" · until {entry.expires.isoformat()}" if entry.expires else ""
+            note = md_text(entry.reason, 120) if entry.reason else ""
+            line = f"line {entry.line}" if entry.line else ""
+            rows.append(
+                f"| {severity_emoji(issue)} {severity_name(issue)} | {md_text(issue.name, 160)} "
+                f"| {md_url(issue.url) or '–'} | `{short_id(run.run_id)}` "
+                f"| {' · '.join(p for p in (note, line) if p) or '–'}{until} |"
+            )
+    return rows
+
+
+def _baseline_blocks(verdict: Verdict, room: int) -> tuple[list[str], _Omitted]:
+    """Known issues (a table), then the entries no run reported and those that expired."""
+    outcome = verdict.baseline
+    omitted = _Omitted()
+    if outcome is None:
+        return [], omitted
+    path = _path_text(outcome.path)
+    blocks: list[str] = []
+    rows = _known_rows(verdict)
+    if rows:
+        head = [
+            f"### 🔕 Known issues: {len(rows)}, in the baseline {path} (not blocking)",
+            "",
+            "| Severity | Issue | Where | Run | Baseline entry |",
+            "|---|---|---|---|---|",
+        ]
+        shown = _fit_lines(head, rows, "", room // 2)
+        omitted.issues += len(rows) - shown
+        if shown:
+            blocks.append("\n".join(head + rows[:shown]))
+    else:
+        blocks.append(
+            f"Baseline {path}: {plural(outcome.entries, 'entry', 'entries')}, none matched."
+        )
+    gone = [f"- {_entry_text(e)}" for e in outcome.no_longer_seen]
+    expired = [
+        f"- {_entry_text(e)}, expired {e.expires.isoformat()}"
+        for e in outcome.expired
+        if e.expires is not None
+    ]
+    for title, lines in (
+        (
+            f"No longer seen — not reported by the runs of their tests; remove them from {path} "
+            "once fixed",
+            gone,
+        ),
+        ("Expired — these entries match nothing any more; issues like them count as new", expired),
+    ):
+        head = [f"**{title} ({len(lines)}):**", ""]
+        shown = _fit_lines(head, lines, "", room // 4)
+        if shown:
+            more = f"\n- …and {len(lines) - shown} more" if shown < len(lines) else ""
+            blocks.append("\n".join(head + lines[:shown]) + more)
+    return blocks, omitted
+
+
 # ---------------------------------------------------------------- the whole summary
 
 
@@ -484,6 +557,11 @@ def render_summary(
         if shown:
             doc.add("\n".join(lines[:shown]))
         doc.omitted.runs += len(passing) - shown
+
+    blocks, omitted = _baseline_blocks(verdict, doc.remaining)
+    for block in blocks:
+        doc.add(block)
+    doc.omitted.add(omitted)
 
     footer = _footer(doc, verdict, report_paths, max_bytes)
     text = "\n\n".join(doc.blocks)

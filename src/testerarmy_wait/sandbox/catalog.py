@@ -21,14 +21,21 @@ hostile-failed     failed; error code and message are hostile
 hostile-skipped    completed, planner_skipped with a hostile reason
 huge               completed, FAILED: 2 MB description, 5,000 issues,
                    10,000 steps
+reworded-issues    completed, FAILED: four account problems (three on one
+                   page), in other words and URLs on every run
+known-issue-fixed  completed, FAILED: the same problems reworded, one fixed
+new-beside-known   completed, FAILED: the same problems reworded, and a new
+                   one on a page a known one is on
 =================  =========================================================
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+from . import rewordings
 from .scenarios import STEP_ERROR_CODES, JSONObject, Scenario
 
 SHOP = "https://shop.example.com"
@@ -633,6 +640,77 @@ def _huge() -> Scenario:
     )
 
 
+# ---------------------------------------------------------------- known issues, reworded
+#: Wordings of the account problems that the matcher recognises in one another (wording 2
+#: of two of them is one it misses; see bench/baseline_matching.py).
+_ACCOUNT_WORDINGS = (0, 1, 3, 4)
+
+
+def _account_output(
+    keys: Sequence[str], wording: int, extra: Sequence[JSONObject] = ()
+) -> JSONObject:
+    issues = [rewordings.problem(k).issue(wording) for k in keys] + list(extra)
+    return {
+        "featureName": "Account settings",
+        "result": "FAILED",
+        "description": "Edited the profile and checked the order history. "
+        f"{len(issues)} issues found.",
+        "issues": issues,
+        "screenshots": [f"{SHOTS}/account-{wording}.png"],
+        "steps": [
+            _step(0, "Sign in with the test account", 0, 9000, kind="login"),
+            _step(1, "Open profile settings and change the display name", 9000, 31000),
+            _step(2, "Upload a PNG avatar", 31000, 44000),
+            _step(
+                3,
+                "Reload and verify the new name",
+                44000,
+                52000,
+                kind="assert",
+                error="The old display name is shown after the reload",
+            ),
+            _step(4, "Open the latest order", 52000, 61000),
+        ],
+    }
+
+
+def _account(name: str, description: str, **fields: Any) -> Scenario:
+    return Scenario(
+        name=name,
+        description=description,
+        queued_seconds=2,
+        running_seconds=64,
+        **fields,
+    )
+
+
+def _reworded_issues() -> Scenario:
+    return _account(
+        "reworded-issues",
+        "completed, FAILED: the same four account problems, in other words on every run",
+        output=_account_output(rewordings.KNOWN_SET, 0),
+        output_variants=tuple(_account_output(rewordings.KNOWN_SET, n) for n in _ACCOUNT_WORDINGS),
+    )
+
+
+def _known_issue_fixed() -> Scenario:
+    keys = [k for k in rewordings.KNOWN_SET if k != rewordings.FIXED]
+    return _account(
+        "known-issue-fixed",
+        "completed, FAILED: the account problems reworded, the avatar upload one fixed",
+        output=_account_output(keys, 4),
+    )
+
+
+def _new_beside_known() -> Scenario:
+    new = rewordings.problem(rewordings.NEW).issue(0)
+    return _account(
+        "new-beside-known",
+        "completed, FAILED: the account problems reworded, and a new one on the orders page",
+        output=_account_output(rewordings.KNOWN_SET, 3, extra=[new]),
+    )
+
+
 _BUILDERS: dict[str, Any] = {
     "passes": _passes,
     "issues-found": _issues_found,
@@ -646,6 +724,9 @@ _BUILDERS: dict[str, Any] = {
     "hostile-failed": _hostile_failed,
     "hostile-skipped": _hostile_skipped,
     "huge": _huge,
+    "reworded-issues": _reworded_issues,
+    "known-issue-fixed": _known_issue_fixed,
+    "new-beside-known": _new_beside_known,
 }
 
 #: Names of the built-in scenarios.

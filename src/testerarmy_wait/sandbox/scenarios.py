@@ -17,7 +17,9 @@ field). Scenarios are plain JSON objects; ``Scenario.from_dict`` checks them::
                  "issues": [], "screenshots": [], "steps": []},
       "error": null,                    # {"code", "message"}; required for "failed"
       "testPlan": null,
-      "fields": {"userName": "..."}     # other RunResponse fields, set as given
+      "fields": {"userName": "..."},    # other RunResponse fields, set as given
+      "outputVariants": [{...}, {...}]  # optional: the n-th run created plays the
+                                        # (n mod len)-th output instead of "output"
     }
 """
 
@@ -58,6 +60,7 @@ _KEYS = {
     "testPlan",
     "fields",
     "description",
+    "outputVariants",
 }
 
 
@@ -80,11 +83,18 @@ class Scenario:
     test_plan: JSONObject | None = None
     fields: JSONObject = field(default_factory=dict)
     description: str = ""
+    output_variants: tuple[JSONObject, ...] = ()
 
     def __post_init__(self) -> None:
         problems = _problems(self)
         if problems:
             raise ScenarioError(f"scenario {self.name!r}: " + "; ".join(problems))
+
+    def output_for(self, seq: int) -> JSONObject | None:
+        """The output the ``seq``-th run created plays."""
+        if self.output_variants:
+            return self.output_variants[seq % len(self.output_variants)]
+        return self.output
 
     @property
     def reported_duration_ms(self) -> int:
@@ -119,6 +129,7 @@ class Scenario:
             test_plan=_optional_object(data, "testPlan", name),
             fields=_optional_object(data, "fields", name) or {},
             description=str(data.get("description", "")),
+            output_variants=_variants(data, name),
         )
 
     def to_dict(self) -> JSONObject:
@@ -135,6 +146,7 @@ class Scenario:
             "error": self.error,
             "testPlan": self.test_plan,
             "fields": self.fields,
+            "outputVariants": list(self.output_variants),
         }
 
 
@@ -150,6 +162,13 @@ def load_scenario_file(path: str | Path) -> list[Scenario]:
     if not items:
         raise ScenarioError(f"scenario file {path} holds no scenario")
     return [Scenario.from_dict(item) for item in items]
+
+
+def _variants(data: Mapping[str, Any], name: str) -> tuple[JSONObject, ...]:
+    value = data.get("outputVariants", [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ScenarioError(f"scenario {name!r}: outputVariants must be a list of objects")
+    return tuple(value)
 
 
 def _number(data: Mapping[str, Any], key: str, default: float, name: str) -> float:
@@ -195,6 +214,8 @@ def _problems(s: Scenario) -> list[str]:
         out.append("error needs string code and message")
     if s.output is not None:
         out.extend(_output_problems(s.output))
+    for n, variant in enumerate(s.output_variants):
+        out.extend(f"outputVariants[{n}]: {p}" for p in _output_problems(variant))
     return out
 
 

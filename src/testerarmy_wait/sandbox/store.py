@@ -95,7 +95,7 @@ def run_view(run: RunRecord, now: float) -> JSONObject:
     if status in TERMINAL and completed is None:
         completed = run.finished_at
         duration = run.duration_ms if run.duration_ms is not None else s.reported_duration_ms
-        output = s.output if status == "completed" else None
+        output = s.output_for(run.seq) if status == "completed" else None
         error = s.error if status == "failed" else None
     view: JSONObject = {
         "id": run.id,
