@@ -167,3 +167,19 @@ def test_baseline_command_usage_errors(tmp_path: Path, args: list[str], message:
     assert code == 2
     assert message in err
     assert err.count("\n") == 1
+
+
+def test_in_a_terminal_known_new_and_no_longer_seen_are_shown(sandbox: Any, accepted: Path) -> None:
+    run_id = run_of(sandbox, "new-beside-known")
+    job = run_job(accepted.parent, env_for(sandbox, [run_id]), github=False)
+    assert job.code == 1
+    text = job.stderr
+    assert "FAILED: 1 blocking issue (4 known)" in text
+    assert text.count("    known ") == 4
+    assert "Download invoice button returns a 404 error" in text
+    assert "Baseline .testerarmy-baseline.json: 4 entries, 4 known issues" in text
+    fixed = run_job(
+        accepted.parent, env_for(sandbox, [run_of(sandbox, "known-issue-fixed")]), github=False
+    )
+    assert fixed.code == 0
+    assert "No longer seen (line " in fixed.stderr

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,3 +127,29 @@ class Completed:
 
     def tail(self, chars: int = 12000) -> str:
         return self.log[-chars:]
+
+
+def baseline_for(sandbox: Any, tmp_path: Path) -> tuple[str, str, str]:
+    """A baseline accepting a reworded-issues run of one test, written by the command as a
+    team would; and two later runs of the test: the same problems reworded, and those beside
+    a new one. Returns (baseline text, reworded run id, new-beside-known run id)."""
+    import io
+    import time
+
+    from testerarmy_wait.cli import main
+
+    test_id = sandbox.configure_test(scenario="reworded-issues").test_id
+    runs = [
+        sandbox.create_run(s, test_id)
+        for s in ("reworded-issues", "reworded-issues", "new-beside-known")
+    ]
+    for _ in range(4000):
+        if all(sandbox.status(r) == "completed" for r in runs):
+            break
+        time.sleep(0.01)
+    target = tmp_path / "accepted-baseline.json"
+    env = {"TESTERARMY_API_KEY": sandbox.api_key, "TESTERARMY_API_URL": sandbox.url}
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["baseline", "--run-id", runs[0], "--file", str(target)], env, out, err)
+    assert code == 0, err.getvalue()
+    return target.read_text("utf-8"), runs[1], runs[2]

@@ -313,3 +313,107 @@ def test_pull_request_event_leaves_one_comment_per_matrix_job_and_edits_it_on_a_
     assert isinstance(issues, list)
     assert issues
     assert all(len(c.annotations) == len(issues) for c in checks)
+
+
+BASELINE_WORKFLOW = ".github/workflows/baseline.yml"
+BASELINE_WORKFLOW_TEXT = """\
+on: push
+jobs:
+  known:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        with:
+          run-id: "@REWORDED_RUN@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          baseline: .testerarmy-baseline.json
+          poll-interval: "0.2"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          KNOWN: ${{ steps.qa.outputs.knownIssueCount }}
+          BLOCKING: ${{ steps.qa.outputs.blockingIssueCount }}
+        run: |
+          echo "known: result=$RESULT known=$KNOWN blocking=$BLOCKING"
+          [[ $RESULT == PASS && $KNOWN == 4 && $BLOCKING == 0 ]]
+          echo "CHECKED known"
+  new:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        continue-on-error: true
+        with:
+          run-id: "@NEW_RUN@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          baseline: .testerarmy-baseline.json
+          poll-interval: "0.2"
+      - shell: bash
+        env:
+          OUTCOME: ${{ steps.qa.outcome }}
+          KNOWN: ${{ steps.qa.outputs.knownIssueCount }}
+          BLOCKING: ${{ steps.qa.outputs.blockingIssueCount }}
+        run: |
+          echo "new: outcome=$OUTCOME known=$KNOWN blocking=$BLOCKING"
+          [[ $OUTCOME == failure && $KNOWN == 4 && $BLOCKING == 1 ]]
+          echo "CHECKED new"
+"""
+
+
+def test_a_committed_baseline_lets_known_issues_pass_and_new_ones_fail(
+    act: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+    tmp_path: Path,
+) -> None:
+    from tests.pipelines.conftest import baseline_for
+
+    sandbox = sandbox_factory(speed=2000.0)
+    baseline, reworded, new = baseline_for(sandbox, tmp_path)
+    workflow = (
+        BASELINE_WORKFLOW_TEXT.replace("@API_URL@", sandbox.url)
+        .replace("@REWORDED_RUN@", reworded)
+        .replace("@NEW_RUN@", new)
+    )
+    repo = make_repo(
+        {
+            BASELINE_WORKFLOW: workflow,
+            "action.yml": action_on_prebuilt_image(image),
+            ".testerarmy-baseline.json": baseline,
+        },
+        True,
+    )
+    act_run = run_tool(
+        [
+            act,
+            "push",
+            "--workflows",
+            BASELINE_WORKFLOW,
+            "--platform",
+            f"ubuntu-latest={BASE_IMAGE}",
+            "--pull=false",
+            "--network",
+            "host",
+            "--secret",
+            f"TESTERARMY_API_KEY={sandbox.api_key}",
+        ],
+        cwd=repo,
+    )
+    assert act_run.code == 0, act_run.tail()
+    for job, headline in (
+        ("known", "PASS&#58; passed &#40;4 known issues&#41;"),
+        ("new", "FAILED&#58; 1 blocking issue &#40;4 known&#41;"),
+    ):
+        lines = job_lines(act_run.log, job)
+        assert any(line.strip() == f"| CHECKED {job}" for line in lines), "\n".join(lines[-60:])
+        summaries = [line for line in lines if "Summary - ## " in line]
+        assert len(summaries) == 1
+        assert headline in summaries[0]
+        baseline_line = "Baseline .testerarmy-baseline.json: 4 entries, 4 known issues"
+        assert any(baseline_line in line for line in lines), "\n".join(lines[-60:])

@@ -250,3 +250,78 @@ def test_merge_request_pipeline_leaves_one_note_per_job_and_edits_it_on_the_next
     assert len(after_first) == 1
     assert [n.id for n in notes] == [after_first[0].id]
     assert "FAILED" in notes[0].body.split("\n", 2)[1]
+
+
+BASELINE_PIPELINE = """\
+include:
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-known
+      image: "@IMAGE@"
+      run-id: "@REWORDED_RUN@"
+      baseline: .testerarmy-baseline.json
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-new
+      image: "@IMAGE@"
+      allow-failure: true
+      run-id: "@NEW_RUN@"
+
+variables:
+  TESTERARMY_API_URL: "@API_URL@"
+  TESTERARMY_API_KEY: "@API_KEY@"
+  TESTERARMY_POLL_INTERVAL: "0.2"
+"""
+
+
+def test_a_committed_baseline_passes_known_issues_and_fails_the_new_one(
+    gitlab_ci_local: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+    tmp_path: Path,
+) -> None:
+    """qa-known names the file; qa-new finds it at the default path by itself."""
+    from tests.pipelines.conftest import baseline_for
+
+    sandbox = sandbox_factory(speed=2000.0)
+    baseline, reworded, new = baseline_for(sandbox, tmp_path)
+    pipeline = (
+        BASELINE_PIPELINE.replace("@IMAGE@", image)
+        .replace("@API_URL@", sandbox.url)
+        .replace("@API_KEY@", sandbox.api_key)
+        .replace("@REWORDED_RUN@", reworded)
+        .replace("@NEW_RUN@", new)
+    )
+    template = (ROOT / TEMPLATE).read_text("utf-8")
+    repo = make_repo(
+        {".gitlab-ci.yml": pipeline, TEMPLATE: template, ".testerarmy-baseline.json": baseline},
+        False,
+    )
+    pipeline_run = run_tool(
+        [
+            gitlab_ci_local,
+            "--pull-policy",
+            "if-not-present",
+            "--network",
+            "host",
+            "--no-color",
+            "--max-job-name-padding",
+            "0",
+        ],
+        cwd=repo,
+    )
+    log = pipeline_run.log
+    assert pipeline_run.code == 0, pipeline_run.tail()
+    assert re.search(r"^ PASS +qa-known\b", log, re.MULTILINE), log
+    assert re.search(r"^ WARN +qa-new\b", log, re.MULTILINE), log
+    artifacts = repo / ".gitlab-ci-local" / "artifacts"
+    for job, result, blocking in (("qa-known", "PASS", "0"), ("qa-new", "FAILED", "1")):
+        dotenv = read_dotenv(artifacts / job / "testerarmy-reports" / "testerarmy-wait.env")
+        assert dotenv["TESTERARMY_RESULT"] == result
+        assert dotenv["TESTERARMY_KNOWN_ISSUE_COUNT"] == "4"
+        assert dotenv["TESTERARMY_BLOCKING_ISSUE_COUNT"] == blocking
+        junit = ET.parse(artifacts / job / "testerarmy-reports" / "testerarmy-wait.junit.xml")
+        known = [c for c in junit.iter("testcase") if c.get("name", "").startswith("Known issue")]
+        assert len(known) == 4
+    assert "Baseline .testerarmy-baseline.json: 4 entries, 4 known issues" in log
