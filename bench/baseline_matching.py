@@ -122,7 +122,7 @@ def speed(size: int, pages: int, rounds: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--thresholds", type=float, nargs="+", default=[0.3, 0.35, 0.4, 0.45, 0.5, 0.6]
+        "--thresholds", type=float, nargs="+", default=[0.2, 0.25, 0.3, 0.35, 0.4, 0.5]
     )
     parser.add_argument("--size", type=int, default=5000)
     args = parser.parse_args()

@@ -5,6 +5,7 @@
 - ``sandbox_factory(**options)``: start sandboxes with any ``Sandbox`` options
   (``clock=``, ``seed=``, ``strict_ids=`` ...); all are closed at teardown.
 - ``sandbox_client``: an ``httpx.Client`` for ``sandbox`` with the Bearer key set.
+- ``forge``: the fake GitHub and GitLab API of ``tests.fakes.forge``.
 
 Every exchange a fixture sandbox served is checked against the API description
 at teardown (``sandbox_conformance``) when ``../shared/api/testerarmy-openapi.json``
@@ -23,6 +24,7 @@ import httpx
 import pytest
 
 from testerarmy_wait.sandbox import Exchange, ManualClock, Sandbox
+from tests.fakes.forge import FakeForge
 
 SPEC_PATH = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "api" / "testerarmy-openapi.json"
@@ -211,3 +213,10 @@ def http() -> Iterator[httpx.Client]:
     """A plain httpx client (no base URL, no key) for requests made by hand."""
     with httpx.Client(timeout=10, verify=False) as client:
         yield client
+
+
+@pytest.fixture
+def forge() -> Iterator[FakeForge]:
+    """The fake GitHub and GitLab API (``tests.fakes.forge``), started on 127.0.0.1."""
+    with FakeForge() as fake:
+        yield fake

@@ -109,13 +109,17 @@ def _json_integer(text: str) -> int | None:
     return int(text) if len(text) <= _LONGEST_JSON_INTEGER else None
 
 
+class TooDeep(ValueError):
+    """JSON nested too deeply to parse."""
+
+
 def loads(body: bytes) -> Any:
     """JSON text as Python values, judged: see ``_json_constant`` and ``_json_integer``.
     Raises ``ValueError`` (also for nesting too deep to parse)."""
     try:
         return json.loads(body, parse_constant=_json_constant, parse_int=_json_integer)
     except RecursionError as error:
-        raise ValueError("nested too deeply") from error
+        raise TooDeep("nested too deeply") from error
 
 
 class _TooLarge(Exception):
@@ -345,7 +349,7 @@ class TesterArmyClient:
             data = loads(answer.content)
         except (ValueError, UnicodeDecodeError) as exc:
             kind = answer.headers.get("content-type", "no content type").split(";")[0]
-            reason = "nested too deeply" if "nested" in str(exc) else "not JSON"
+            reason = "nested too deeply" if isinstance(exc, TooDeep) else "not JSON"
             raise ApiError(
                 f"{what}: HTTP {answer.status_code} with a body that is {reason} "
                 f"({self._redactor.text(kind[:60])})",

@@ -12,7 +12,6 @@ variable, then the default.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,7 @@ from testerarmy_wait.parsers import (
     shown,
 )
 from testerarmy_wait.policy import Policy
+from testerarmy_wait.redaction import KEY_LIKE
 from testerarmy_wait.starting import START_WAYS, StartRequest, start_request
 from testerarmy_wait.workspace import (
     REPORT_DIR_NAME,
@@ -310,8 +310,6 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 SETTINGS_BY_NAME = {s.name: s for s in SETTINGS}
-#: A key-like argument on the command line is treated as a secret too (it should not be there).
-_KEY_ON_ARGV = re.compile(r"(?<![A-Za-z0-9])sk_[A-Za-z0-9_\-]{6,}")
 _SECRET_FLAGS = tuple(f"--{s.name}" for s in SETTINGS if s.secret)
 
 
@@ -339,7 +337,7 @@ def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
                 if setting.parse is parse_webhook_url:
                     found.append(urlsplit(value).path.rstrip("/").rsplit("/", 1)[-1])
     for arg in argv:
-        found.extend(_KEY_ON_ARGV.findall(arg))
+        found.extend(KEY_LIKE.findall(arg))  # a key on the command line is a secret too
     found.extend(_secret_flag_values(argv))
     return [s for s in dict.fromkeys(found) if s]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.errors import ApiError
@@ -29,7 +29,17 @@ if TYPE_CHECKING:
 LIST_THRESHOLD: Final = 20
 PAGE_SIZE: Final = 100
 UNFINISHED: Final = ("queued", "running")
+#: The least time left for asking about a run on its own after its round's listing.
+MIN_REQUEST_S: Final = 1.0
 _EXTRA_PAGES: Final = 2  # pages beyond ours, for other runs of the project under way
+
+
+async def cancel_pending(pending: Iterable[asyncio.Future[Any]]) -> None:
+    """Cancel what is not done yet and wait until it has stopped."""
+    futures = [f for f in pending if not f.done()]
+    for future in futures:
+        future.cancel()
+    await asyncio.gather(*futures, return_exceptions=True)
 
 
 @dataclass
@@ -53,7 +63,6 @@ class ListFeed:
         self._gather_s = gather_s
         self._open: dict[str, _Round] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.listings = 0  # list requests sent
 
     async def get_run(self, run_id: str, project_id: str | None, *, timeout_s: float) -> Run:
         if project_id is None:  # not yet known: ask on its own (and learn it)
@@ -69,10 +78,20 @@ class ListFeed:
         round_.waiters[run_id.lower()] = future
         if len(round_.waiters) >= self._unfinished_in(project_id):
             round_.full.set()
-        listed = await future
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout_s
+        try:  # the round's listing takes no longer than one request would
+            listed = await asyncio.wait_for(asyncio.shield(future), timeout_s)
+        except TimeoutError:
+            listed = None
         if listed is None:
-            return await self._client.get_run(run_id, timeout_s=timeout_s)
+            left = max(MIN_REQUEST_S, end - loop.time())
+            return await self._client.get_run(run_id, timeout_s=left)
         return listed
+
+    async def close(self) -> None:
+        """Stop the listings still under way: no request after the wait."""
+        await cancel_pending(self._tasks)
 
     async def _serve(self, project_id: str, round_: _Round, timeout_s: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -80,8 +99,9 @@ class ListFeed:
         if self._open.get(project_id) is round_:
             del self._open[project_id]  # from now on, polls join the next round
         try:
-            listed = await self._list(project_id, set(round_.waiters), timeout_s)
-        except ApiError:
+            async with asyncio.timeout(timeout_s):
+                listed = await self._list(project_id, set(round_.waiters), timeout_s)
+        except (ApiError, TimeoutError):
             listed = {}  # every run of the round is asked about on its own
         for run_id, future in round_.waiters.items():
             if not future.done():
@@ -93,7 +113,6 @@ class ListFeed:
         for status in UNFINISHED:
             cursor: str | None = None
             for _ in range(pages):
-                self.listings += 1
                 page = await self._client.list_runs(
                     project_id=project_id,
                     status=status,

@@ -65,10 +65,6 @@ class Route:
     verify: ssl.SSLContext | bool  # the CA store for https; for plain http, one never used
     proxy: str | None = None
 
-    @property
-    def describe(self) -> str:
-        return f"through proxy {urlsplit(self.proxy).hostname}" if self.proxy else "direct"
-
 
 def _env(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
     """The first of ``names`` (also tried in lower case) that is set and not empty."""

@@ -29,7 +29,6 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.first: str | None = None
-        self.count = 0
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._previous: dict[int, Any] = {}
@@ -73,7 +72,6 @@ class StopSignals:
         self._loop = None
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
-        self.count += 1
         if self.first is None:
             self.first = signal.Signals(signum).name
         loop, event = self._loop, self._event

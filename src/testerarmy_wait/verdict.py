@@ -214,13 +214,13 @@ def classify_run(
         return Result.CANCELLED, "the run was cancelled before it finished"
     if run.status == "failed":
         if run.error is not None and (run.error.code or run.error.message):
-            detail = ": ".join(p for p in (run.error.code, run.error.message) if p)
+            detail = _error_detail(run.error.code, run.error.message)
             return Result.ERROR, f"the test infrastructure failed ({detail}); retry the run"
         return Result.ERROR, "the test infrastructure failed without an error message; retry"
     result, reason = _classify_completed(run, policy, known)
     error = run.error
     if result in (Result.PASS, Result.SKIPPED) and error and (error.code or error.message):
-        detail = ": ".join(p for p in (error.code, error.message) if p)
+        detail = _error_detail(error.code, error.message)
         return Result.ERROR, (
             f"contradictory answer: the run completed ({result.value}) but also reports "
             f"an error ({detail}); open it on tester.army"
@@ -233,7 +233,7 @@ def _classify_completed(
 ) -> tuple[Result, str]:
     skipped, output = run.skipped_output, run.test_output
     if skipped is not None:
-        reason = skipped.reason or "no reason given"
+        reason = _cut(skipped.reason) or "no reason given"
         return Result.SKIPPED, f"the planner found nothing user-visible to test: {reason}"
     if output is not None:
         return _classify_output(output, policy, known)
@@ -286,6 +286,17 @@ def judge_run(
         outcome=outcome,
         known_issues=tuple(KnownIssue(listed[n], match) for n, match in accepted),
     )
+
+
+REASON_TEXT_CHARS = 500  # of the server's text quoted in a reason (the reports keep it all)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= REASON_TEXT_CHARS else text[: REASON_TEXT_CHARS - 1] + "…"
+
+
+def _error_detail(code: str, message: str) -> str:
+    return _cut(": ".join(p for p in (code, message) if p))
 
 
 def _count(n: int, noun: str) -> str:

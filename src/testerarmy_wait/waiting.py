@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.errors import ApiError
-from testerarmy_wait.listing import LIST_THRESHOLD, ListFeed
+from testerarmy_wait.listing import LIST_THRESHOLD, ListFeed, cancel_pending
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.schedule import (
     Expectation,
@@ -110,12 +110,21 @@ class HistoryBook:
         self._timeout_s = timeout_s
         self._fetches: dict[str, asyncio.Future[Expectation | None]] = {}
 
-    async def expectation(self, test_id: str) -> Expectation | None:
+    async def expectation(self, test_id: str, *, timeout_s: float) -> Expectation | None:
+        """The test's expectation, or None when there is none or it takes longer than
+        ``timeout_s`` (the fetch goes on for the next poll)."""
         fetch = self._fetches.get(test_id)
         if fetch is None:
             fetch = asyncio.ensure_future(self._fetch(test_id))
             self._fetches[test_id] = fetch
-        return await asyncio.shield(fetch)  # a watch stopping does not stop the others' fetch
+        try:  # shielded: a watch stopping does not stop the others' fetch
+            return await asyncio.wait_for(asyncio.shield(fetch), timeout_s)
+        except TimeoutError:
+            return None
+
+    async def close(self) -> None:
+        """Stop the fetches still under way: no request after the wait."""
+        await cancel_pending(self._fetches.values())
 
     async def _fetch(self, test_id: str) -> Expectation | None:
         try:
@@ -182,7 +191,9 @@ class Waiter:
         started = parse_timestamp(run.started_at)
         if not opt.use_history or run.status != "running" or not run.test_id or started is None:
             return fixed
-        expectation = await self._history.expectation(run.test_id)
+        expectation = await self._history.expectation(
+            run.test_id, timeout_s=self._request_timeout()
+        )
         if expectation is None:
             return fixed
         if watch.expected is None:
@@ -318,6 +329,9 @@ class Waiter:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(every, stopper, return_exceptions=True)
+            await self._history.close()
+            if self._feed is not None:
+                await self._feed.close()
         outcomes: list[RunOutcome] = []
         for watch, task in zip(watches, tasks, strict=True):
             if task.done() and not task.cancelled() and task.exception() is None:
@@ -385,6 +399,22 @@ async def cancel_batch(
     }
 
 
+def _whole_batch(outcomes: Sequence[RunOutcome], chosen: Sequence[RunOutcome], batch: str) -> bool:
+    """Whether cancelling the batch cancels the chosen runs and nothing else that may still be
+    under way: every chosen run is of the batch, and every other run of it is surely over."""
+    picked = {id(o) for o in chosen}
+    if not all(o.trigger and o.trigger.batch_id == batch for o in chosen):
+        return False
+    return all(
+        id(o) in picked or o.stop in _OVER
+        for o in outcomes
+        if o.trigger and o.trigger.batch_id == batch
+    )
+
+
+_OVER: Final = (StopReason.FINISHED, StopReason.CANCELLED_AT_START, StopReason.BATCH_CANCELLED)
+
+
 async def cancel_unfinished(
     client: TesterArmyClient,
     outcomes: Sequence[RunOutcome],
@@ -401,7 +431,7 @@ async def cancel_unfinished(
     chosen = [o for o in outcomes if o.stop in UNFINISHED and wanted(o)]
     ids = [o.run_id for o in chosen]
     done: dict[str, str] | None = None
-    if batch_id and chosen and all(o.trigger and o.trigger.batch_id == batch_id for o in chosen):
+    if batch_id and chosen and _whole_batch(outcomes, chosen, batch_id):
         done = await cancel_batch(client, batch_id, ids, timeout_s=timeout_s)
     if done is None:
         done = await cancel_runs(client, ids, timeout_s=timeout_s)

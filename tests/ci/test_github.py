@@ -214,3 +214,23 @@ def test_hostile_issue_text_in_annotations_stays_one_escaped_command_each() -> N
     assert [c.name for c in processed] == ["error"] * 9
     assert "\x1b" not in out.getvalue()
     assert "\x00" not in out.getvalue()
+
+
+def test_every_workflow_command_text_is_redacted_but_the_mask_itself() -> None:
+    from testerarmy_wait.ci.github import WorkflowCommands
+    from testerarmy_wait.redaction import Redactor
+
+    secret = "sk_live_secretvalue123"
+    out = io.StringIO()
+    cmds = WorkflowCommands(out)
+    cmds.redactor = Redactor([secret])
+    cmds.mask(secret)
+    cmds.plain(f"plain {secret}")
+    cmds.warning(f"warning {secret}", title=f"title {secret}")
+    cmds.start_group(f"group {secret}")
+    with cmds.stop_commands():
+        cmds.untrusted(f"server text {secret}")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"::add-mask::{secret}"
+    assert all(secret not in line for line in lines[1:])
+    assert sum("***" in line for line in lines) == 4

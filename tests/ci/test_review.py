@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from testerarmy_wait.config import Settings, load_settings
 from testerarmy_wait.verdict import Verdict
 from tests.fakes.forge import FakeForge
 from tests.report.factories import (
+    checkout_run_data,
     checkout_verdict,
     hostile_verdict,
     huge_verdict,
@@ -32,12 +32,6 @@ from tests.report.html_check import assert_safe, inspect, visible_text
 REPO = "octo/shop"
 PR = 42
 KEY = "sk_test_review_key_123"
-
-
-@pytest.fixture
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as fake:
-        yield fake
 
 
 def passing_verdict() -> Verdict:
@@ -397,21 +391,29 @@ def test_a_huge_report_fits_githubs_limit_and_says_what_it_left_out(
     assert_safe(comment.body.split("\n", 1)[1])
 
 
-def test_tokens_never_reach_the_comment_or_the_warnings(forge: FakeForge, tmp_path: Path) -> None:
+def test_tokens_never_reach_the_comment_the_check_run_or_the_warnings(
+    forge: FakeForge, tmp_path: Path
+) -> None:
     token = forge.state.github_token
-    verdict = verdict_of(
-        outcome(
-            {
-                **signup_run_data(),
-                "output": {**signup_run_data()["output"], "description": f"leak {token} {KEY}"},
-            }
-        )
-    )
-    forge.fail_next("POST", "/check-runs$", 500)
+    data = checkout_run_data()  # a failing run: its description and issues are shown
+    data["output"]["description"] = f"leak {token} {KEY}"
+    data["output"]["issues"][0]["name"] = f"issue naming {token}"
+    data["output"]["issues"][0]["description"] = f"issue text with {KEY}"
+    verdict = verdict_of(outcome(data))
     done, warnings = run_tell(github_env(forge, tmp_path), verdict, "--check-run", "true")
     [comment] = forge.comments(REPO, PR)
-    assert token not in comment.body
-    assert KEY not in comment.body
+    [check] = forge.check_runs
+    shown = visible_text(comment.body)
+    assert "leak *** ***" in shown
+    assert "issue naming ***" in shown
+    sent = json.dumps([comment.body, check.fields, check.annotations])
+    assert "issue naming ***" in sent
+    for secret in (token, KEY):
+        assert secret not in sent
+        assert secret.replace("_", "&#95;") not in sent
+    forge.fail_next("POST", "/check-runs$", 500)
+    done, warnings = run_tell(github_env(forge, tmp_path), verdict, "--check-run", "true")
+    assert len(warnings) == 1
     assert all(token not in line and KEY not in line for line in done + warnings)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import time
 import uuid
@@ -15,6 +16,7 @@ import httpx
 import pytest
 
 from tests.container.engine import ROOT, ActionRun, GitHubStep, RunAction, docker
+from tests.until import catches, within
 
 pytestmark = pytest.mark.docker
 
@@ -172,15 +174,11 @@ def test_sigterm_to_pid_1_in_its_first_moments_is_not_lost(
     )
     assert started.returncode == 0, started.stderr
     pid = int(docker("inspect", "--format", "{{.State.Pid}}", github_step.name).stdout)
-    for _ in range(5000):  # the moment PID 1 catches SIGTERM (seen from the host's /proc)
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            break
-        mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt"))
-        if int(mask, 16) & (1 << 14):
-            break
-        time.sleep(0.001)
+    within(  # the moment PID 1 catches SIGTERM (seen from the host's /proc)
+        60,
+        lambda: catches(pid, signal.SIGTERM) or not Path(f"/proc/{pid}").exists(),
+        "PID 1 catching SIGTERM",
+    )
     docker("kill", "--signal", "TERM", github_step.name)
     waited = subprocess.run(
         ["docker", "wait", github_step.name], capture_output=True, text=True, timeout=60, check=True

@@ -19,6 +19,7 @@ from tests.integration.cli_run import JobResult, run_job
 from tests.integration.test_hardening import finished
 from tests.integration.test_wait_scenarios import env_for
 from tests.report.html_check import assert_safe, visible_text
+from tests.until import until_finished
 
 TEST_ID = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"
 
@@ -36,17 +37,8 @@ def accept(workspace: Path, *args: str, env: dict[str, str] | None = None) -> tu
 
 def run_of(sandbox: Any, scenario: str) -> str:
     run_id: str = sandbox.create_run(scenario, test_id=TEST_ID)
-    return finished_id(sandbox, run_id)
-
-
-def finished_id(sandbox: Any, run_id: str) -> str:
-    import time
-
-    for _ in range(2000):
-        if sandbox.status(run_id) == "completed":
-            return run_id
-        time.sleep(0.005)
-    raise AssertionError("the run did not finish")
+    until_finished(sandbox, run_id)
+    return run_id
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from testerarmy_wait.sandbox.faults import Fault
 from tests.ci.runner import parse_output_file
 from tests.integration.cli_run import JobResult, run_job
 from tests.integration.test_wait_scenarios import env_for
+from tests.until import catches, until_finished, within
 
 
 def run_path(run_id: str) -> str:
@@ -28,11 +29,8 @@ def run_path(run_id: str) -> str:
 
 def finished(sandbox: Any, scenario: str) -> str:
     run_id: str = sandbox.create_run(scenario)
-    for _ in range(2000):
-        if sandbox.status(run_id) in ("completed", "failed", "cancelled"):
-            return run_id
-        time.sleep(0.005)
-    raise AssertionError(f"{scenario} did not finish")
+    until_finished(sandbox, run_id)
+    return run_id
 
 
 def every_sink(job: JobResult) -> str:
@@ -269,18 +267,15 @@ def github_env(tmp_path: Path, sandbox: Any, run_id: str, **inputs: str) -> dict
     }
 
 
-def catches(pid: int, signum: int) -> bool:
-    """True once the process has a handler for ``signum`` (its SigCgt mask)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    mask = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
-    return bool(int(mask, 16) & (1 << (signum - 1)))
+@pytest.fixture
+def real_time_sandbox(sandbox_factory: Callable[..., Any]) -> Any:
+    """A sandbox at real speed: its slow run stays queued for 30 s whatever the machine."""
+    return sandbox_factory(speed=1.0)
 
 
 @pytest.fixture
-def early_process(sandbox: Any, tmp_path: Path) -> Iterator[Any]:
+def early_process(real_time_sandbox: Any, tmp_path: Path) -> Iterator[Any]:
+    sandbox = real_time_sandbox
     started: list[subprocess.Popen[str]] = []
 
     def start(**inputs: str) -> subprocess.Popen[str]:
@@ -293,10 +288,11 @@ def early_process(sandbox: Any, tmp_path: Path) -> Iterator[Any]:
             text=True,
         )
         started.append(process)
-        for _ in range(2000):  # the handlers are installed before anything heavy is imported
-            if catches(process.pid, signal.SIGTERM) or process.poll() is not None:
-                break
-            time.sleep(0.001)
+        within(  # the handlers are installed before anything heavy is imported
+            30,
+            lambda: catches(process.pid, signal.SIGTERM) or process.poll() is not None,
+            "the signal handlers",
+        )
         return process
 
     yield start
@@ -308,7 +304,7 @@ def early_process(sandbox: Any, tmp_path: Path) -> Iterator[Any]:
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_in_the_first_moments_ends_cancelled_with_outputs(
-    early_process: Any, sandbox: Any, tmp_path: Path, signum: int, code: int
+    early_process: Any, real_time_sandbox: Any, tmp_path: Path, signum: int, code: int
 ) -> None:
     process = early_process()
     process.send_signal(signum)
@@ -319,17 +315,14 @@ def test_a_signal_in_the_first_moments_ends_cancelled_with_outputs(
     assert outputs["result"] == "CANCELLED"
     assert outputs["exitCode"] == str(code)
     assert (tmp_path / "testerarmy-reports" / "testerarmy-wait.json").is_file()
-    assert not sandbox.requests_for(method="POST")  # a run it was handed is not cancelled
+    assert not real_time_sandbox.requests_for(method="POST")  # a handed run is not cancelled
 
 
 def test_a_second_sigterm_during_the_clean_up_does_not_kill_the_process(
-    early_process: Any, sandbox: Any, tmp_path: Path
+    early_process: Any, real_time_sandbox: Any, tmp_path: Path
 ) -> None:
     process = early_process()
-    for _ in range(400):
-        if sandbox.requests_for(method="GET"):
-            break
-        time.sleep(0.025)
+    within(30, lambda: bool(real_time_sandbox.requests_for(method="GET")), "the first poll")
     process.send_signal(signal.SIGTERM)
     time.sleep(0.05)
     process.send_signal(signal.SIGTERM)

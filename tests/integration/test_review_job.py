@@ -5,7 +5,6 @@ code, the outputs, the summary and the reports are the ones the job would have h
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +18,6 @@ from tests.report.html_check import assert_safe, visible_text
 
 REPO = "octo/shop"
 PR = 5
-
-
-@pytest.fixture
-def forge() -> Iterator[FakeForge]:
-    with FakeForge() as fake:
-        yield fake
 
 
 def pr_env(forge: FakeForge, tmp_path: Path) -> dict[str, str]:

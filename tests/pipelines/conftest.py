@@ -134,22 +134,55 @@ def baseline_for(sandbox: Any, tmp_path: Path) -> tuple[str, str, str]:
     team would; and two later runs of the test: the same problems reworded, and those beside
     a new one. Returns (baseline text, reworded run id, new-beside-known run id)."""
     import io
-    import time
 
     from testerarmy_wait.cli import main
+    from tests.until import until_finished
 
     test_id = sandbox.configure_test(scenario="reworded-issues").test_id
     runs = [
         sandbox.create_run(s, test_id)
         for s in ("reworded-issues", "reworded-issues", "new-beside-known")
     ]
-    for _ in range(4000):
-        if all(sandbox.status(r) == "completed" for r in runs):
-            break
-        time.sleep(0.01)
+    until_finished(sandbox, *runs)
     target = tmp_path / "accepted-baseline.json"
     env = {"TESTERARMY_API_KEY": sandbox.api_key, "TESTERARMY_API_URL": sandbox.url}
     out, err = io.StringIO(), io.StringIO()
     code = main(["baseline", "--run-id", runs[0], "--file", str(target)], env, out, err)
     assert code == 0, err.getvalue()
     return target.read_text("utf-8"), runs[1], runs[2]
+
+
+def act_command(act: str, event: str, workflow: str, *extra: str) -> list[str]:
+    """act running ``workflow`` on ``event`` as every test here runs it: on the stand-in
+    runner image, pulling nothing, on the host's network (where the sandbox listens)."""
+    from tests.container.engine import BASE_IMAGE
+
+    return [
+        act,
+        event,
+        "--workflows",
+        workflow,
+        "--platform",
+        f"ubuntu-latest={BASE_IMAGE}",
+        "--pull=false",
+        "--network",
+        "host",
+        *extra,
+    ]
+
+
+def gitlab_ci_local_command(gitlab_ci_local: str, **variables: str) -> list[str]:
+    """gitlab-ci-local as every test here runs it, with ``variables`` set as CI variables."""
+    command = [
+        gitlab_ci_local,
+        "--pull-policy",
+        "if-not-present",
+        "--network",
+        "host",
+        "--no-color",
+        "--max-job-name-padding",
+        "0",
+    ]
+    for name, value in variables.items():
+        command += ["--variable", f"{name}={value}"]
+    return command

@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 
 from testerarmy_wait.sandbox import Sandbox
-from tests.container.engine import BASE_IMAGE, ROOT
-from tests.pipelines.conftest import run_tool
+from tests.container.engine import ROOT
+from tests.pipelines.conftest import (
+    act_command,
+    baseline_for,
+    run_tool,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.act]
 
@@ -136,19 +140,13 @@ def test_workflow_passes_fails_on_issues_and_triggers_a_run_with_outputs_and_sum
     repo = make_repo({WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True)
 
     act_run = run_tool(
-        [
+        act_command(
             act,
             "push",
-            "--workflows",
             WORKFLOW,
-            "--platform",
-            f"ubuntu-latest={BASE_IMAGE}",
-            "--pull=false",
-            "--network",
-            "host",
             "--secret",
             f"TESTERARMY_API_KEY={sandbox.api_key}",
-        ],
+        ),
         cwd=repo,
     )
 
@@ -184,19 +182,13 @@ def test_the_projects_own_ci_runs_the_action_against_a_tls_sandbox(
     repo = make_repo({"action.yml": action_on_prebuilt_image(image)}, True)
 
     act_run = run_tool(
-        [
+        act_command(
             act,
             "push",
-            "--workflows",
             ".github/workflows/ci.yml",
             "--job",
             "action",
-            "--platform",
-            f"ubuntu-latest={BASE_IMAGE}",
-            "--pull=false",
-            "--network",
-            "host",
-        ],
+        ),
         cwd=repo,
     )
 
@@ -269,18 +261,12 @@ def test_pull_request_event_leaves_one_comment_per_matrix_job_and_edits_it_on_a_
         encoding="utf-8",
     )
     with FakeForge() as forge:
-        command = [
+        command = act_command(
             act,
             "pull_request",
+            PR_WORKFLOW,
             "-e",
             str(event),
-            "--workflows",
-            PR_WORKFLOW,
-            "--platform",
-            f"ubuntu-latest={BASE_IMAGE}",
-            "--pull=false",
-            "--network",
-            "host",
             "--secret",
             f"TESTERARMY_API_KEY={sandbox.api_key}",
             "--secret",
@@ -289,7 +275,7 @@ def test_pull_request_event_leaves_one_comment_per_matrix_job_and_edits_it_on_a_
             f"GITHUB_API_URL={forge.github_url}",
             "--env",
             "GITHUB_REPOSITORY=octo/shop",
-        ]
+        )
         first = run_tool(command, cwd=repo)
         assert first.code == 0, first.tail()
         after_first = forge.comments("octo/shop", 17)
@@ -372,7 +358,6 @@ def test_a_committed_baseline_lets_known_issues_pass_and_new_ones_fail(
     make_repo: Callable[[dict[str, str], bool], Path],
     tmp_path: Path,
 ) -> None:
-    from tests.pipelines.conftest import baseline_for
 
     sandbox = sandbox_factory(speed=2000.0)
     baseline, reworded, new = baseline_for(sandbox, tmp_path)
@@ -390,19 +375,13 @@ def test_a_committed_baseline_lets_known_issues_pass_and_new_ones_fail(
         True,
     )
     act_run = run_tool(
-        [
+        act_command(
             act,
             "push",
-            "--workflows",
             BASELINE_WORKFLOW,
-            "--platform",
-            f"ubuntu-latest={BASE_IMAGE}",
-            "--pull=false",
-            "--network",
-            "host",
             "--secret",
             f"TESTERARMY_API_KEY={sandbox.api_key}",
-        ],
+        ),
         cwd=repo,
     )
     assert act_run.code == 0, act_run.tail()

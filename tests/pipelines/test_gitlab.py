@@ -15,7 +15,11 @@ import pytest
 
 from testerarmy_wait.sandbox import Sandbox
 from tests.container.engine import BASE_IMAGE, ROOT
-from tests.pipelines.conftest import run_tool
+from tests.pipelines.conftest import (
+    baseline_for,
+    gitlab_ci_local_command,
+    run_tool,
+)
 
 pytestmark = [pytest.mark.docker, pytest.mark.gitlab]
 
@@ -104,16 +108,7 @@ def test_template_job_passes_fails_on_issues_triggers_and_later_jobs_see_the_dot
     repo = make_repo({".gitlab-ci.yml": pipeline, TEMPLATE: template}, False)
 
     pipeline_run = run_tool(
-        [
-            gitlab_ci_local,
-            "--pull-policy",
-            "if-not-present",
-            "--network",
-            "host",
-            "--no-color",
-            "--max-job-name-padding",
-            "0",
-        ],
+        gitlab_ci_local_command(gitlab_ci_local),
         cwd=repo,
     )
 
@@ -214,24 +209,13 @@ def test_merge_request_pipeline_leaves_one_note_per_job_and_edits_it_on_the_next
     template = (ROOT / TEMPLATE).read_text("utf-8")
     repo = make_repo({".gitlab-ci.yml": pipeline, TEMPLATE: template}, False)
     with FakeForge() as forge:
-        command = [
+        command = gitlab_ci_local_command(
             gitlab_ci_local,
-            "--pull-policy",
-            "if-not-present",
-            "--network",
-            "host",
-            "--no-color",
-            "--max-job-name-padding",
-            "0",
-            "--variable",
-            "CI_MERGE_REQUEST_IID=3",
-            "--variable",
-            "CI_PROJECT_ID=42",
-            "--variable",
-            f"CI_API_V4_URL={forge.gitlab_url}",
-            "--variable",
-            f"TESTERARMY_GITLAB_TOKEN={forge.state.gitlab_token}",
-        ]
+            CI_MERGE_REQUEST_IID="3",
+            CI_PROJECT_ID="42",
+            CI_API_V4_URL=forge.gitlab_url,
+            TESTERARMY_GITLAB_TOKEN=forge.state.gitlab_token,
+        )
         first = run_tool(command, cwd=repo)
         assert first.code == 0, first.tail()
         after_first = forge.notes("42", 3)
@@ -282,7 +266,6 @@ def test_a_committed_baseline_passes_known_issues_and_fails_the_new_one(
     tmp_path: Path,
 ) -> None:
     """qa-known names the file; qa-new finds it at the default path by itself."""
-    from tests.pipelines.conftest import baseline_for
 
     sandbox = sandbox_factory(speed=2000.0)
     baseline, reworded, new = baseline_for(sandbox, tmp_path)
@@ -299,16 +282,7 @@ def test_a_committed_baseline_passes_known_issues_and_fails_the_new_one(
         False,
     )
     pipeline_run = run_tool(
-        [
-            gitlab_ci_local,
-            "--pull-policy",
-            "if-not-present",
-            "--network",
-            "host",
-            "--no-color",
-            "--max-job-name-padding",
-            "0",
-        ],
+        gitlab_ci_local_command(gitlab_ci_local),
         cwd=repo,
     )
     log = pipeline_run.log

@@ -14,7 +14,7 @@ import pytest
 
 from testerarmy_wait.sandbox import Sandbox
 from tests.container.engine import BASE_IMAGE, docker
-from tests.pipelines.conftest import run_tool
+from tests.pipelines.conftest import act_command, gitlab_ci_local_command, run_tool
 from tests.release.conftest import Release, git
 
 pytestmark = pytest.mark.docker
@@ -87,19 +87,13 @@ def test_act_runs_the_released_action_by_pulling_its_image(
     published.forget_images()
 
     act_run = run_tool(
-        [
+        act_command(
             act,
             "push",
-            "--workflows",
             ".github/workflows/released.yml",
-            "--platform",
-            f"ubuntu-latest={BASE_IMAGE}",
-            "--pull=false",
-            "--network",
-            "host",
             "--secret",
             f"TESTERARMY_API_KEY={sandbox.api_key}",
-        ],
+        ),
         cwd=published.repo,
     )
 
@@ -171,16 +165,7 @@ def test_gitlab_ci_local_runs_the_component_with_inputs_and_the_released_image(
     published.forget_images()
 
     pipeline_run = run_tool(
-        [
-            gitlab_ci_local,
-            "--pull-policy",
-            "if-not-present",
-            "--network",
-            "host",
-            "--no-color",
-            "--max-job-name-padding",
-            "0",
-        ],
+        gitlab_ci_local_command(gitlab_ci_local),
         cwd=published.repo,
     )
 

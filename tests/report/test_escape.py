@@ -190,3 +190,13 @@ def test_hostile_urls_become_text_or_a_single_http_link(hostile: str) -> None:
 def test_link_keeps_ampersands_in_the_query() -> None:
     doc = inspect(md_link("x", "https://ok.example/?a=1&b=2&amp;c"))
     assert doc.links() == ["https://ok.example/?a=1&b=2&amp;c"]
+
+
+def test_a_text_cut_twice_ends_in_one_ellipsis() -> None:
+    from testerarmy_wait.report.escape import one_line
+
+    for text in ("a" * 10 + "\x01" * 2000, "a" * 5000, "word " * 3000):
+        shown = one_line(text, 10)
+        assert len(shown) <= 10
+        assert shown.endswith("…")
+        assert not shown.endswith("……")

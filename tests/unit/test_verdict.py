@@ -204,3 +204,23 @@ def test_issues_sorted_worst_first_and_duration_is_longest_run() -> None:
     verdict = decide([finished(r1), finished(r2)], Policy())
     assert [i.name for i in verdict.runs[0].issues] == ["b", "c", "a"]
     assert verdict.duration_ms == 2500.0
+
+
+@pytest.mark.parametrize(
+    "r",
+    [
+        run("completed", {"kind": "planner_skipped", "reason": "long " * 200_000}),
+        run("failed", error={"code": "E", "message": "long " * 200_000}),
+        run(
+            "completed",
+            {"featureName": "F", "result": "PASS"},
+            error={"code": "E", "message": "x" * 10**6},
+        ),
+    ],
+)
+def test_server_text_quoted_in_a_reason_and_the_headline_is_cut(r: Run) -> None:
+    verdict = decide([finished(r)], Policy())
+    assert verdict.result in (Result.SKIPPED, Result.ERROR)
+    assert len(verdict.runs[0].reason) < 800
+    assert len(verdict.headline) < 900
+    assert "…" in verdict.runs[0].reason

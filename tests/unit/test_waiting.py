@@ -13,9 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
+from testerarmy_wait.client import TesterArmyClient
+from testerarmy_wait.listing import ListFeed
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
-from testerarmy_wait.waiting import Waiter, WaitOptions, cancel_unfinished
-from tests.unit.wire import FakeTime, Reply, ScriptedApi, run_body, sequence
+from testerarmy_wait.waiting import HistoryBook, Waiter, WaitOptions, cancel_unfinished
+from tests.unit.wire import API, KEY, FakeTime, Reply, ScriptedApi, run_body, sequence, wire
 
 RUN = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"
 OTHER = "a81b07d4-1111-4222-8333-444455556666"
@@ -460,3 +462,67 @@ def test_runs_of_a_batch_started_here_are_cancelled_with_one_request() -> None:
         f"run {RUN}: cancelled (asked because the job was interrupted)",
         f"run {OTHER}: already finished (asked because the job was interrupted)",
     ]
+
+
+def test_a_batch_member_in_an_unknown_state_keeps_the_batch_uncancelled() -> None:
+    """A member the wait lost to an API error may still run: cancelling the batch would
+    cancel it too, so the chosen run is cancelled on its own."""
+    time = FakeTime()
+    batch = "44444444-2222-4333-8444-555555555555"
+    api = ScriptedApi(time, sequence(Reply(200, run_body(RUN, "cancelled"))))
+    trigger = Trigger("group", "g", batch_id=batch)
+    outcomes = [
+        RunOutcome(RUN, StopReason.TIMEOUT, trigger=trigger),
+        RunOutcome(OTHER, StopReason.API_ERROR, trigger=trigger),
+    ]
+
+    async def go() -> tuple[list[RunOutcome], list[str]]:
+        async with api.client() as client:
+            return await cancel_unfinished(
+                client, outcomes, wanted=lambda _o: True, interrupted=True, timeout_s=5,
+                batch_id=batch,
+            )  # fmt: skip
+
+    marked, _notes = asyncio.run(time.drive(go()))
+    assert [(m, p) for _t, m, p in api.asked] == [("POST", f"/api/v1/runs/{RUN}/cancel")]
+    assert [o.cancel_requested for o in marked] == [True, False]
+
+
+# ------------------------------------------------------------------ bounded background work
+
+
+def _hanging_lists(run_id: str) -> tuple[httpx.MockTransport, list[str], asyncio.Event]:
+    """A transport whose list requests never answer; a run's own GET answers at once."""
+    never = asyncio.Event()
+    asked: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path.endswith("/v1/runs"):
+            await never.wait()
+        return wire(200, run_body(run_id, "running", projectId="p1", testId="t1"))
+
+    return httpx.MockTransport(handler), asked, never
+
+
+async def test_a_listing_that_never_answers_falls_back_to_the_run_and_is_stopped() -> None:
+    transport, asked, _never = _hanging_lists(RUN)
+    async with TesterArmyClient(API, KEY, transport=transport) as client:
+        feed = ListFeed(client, unfinished_in=lambda _p: 1, gather_s=0.0)
+        run = await feed.get_run(RUN, "p1", timeout_s=0.5)
+        assert (run.id, run.status) == (RUN, "running")
+        assert asked[-1].endswith(f"/v1/runs/{RUN}")  # asked on its own after the listing
+        await feed.close()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert pending == []  # the listing was cancelled: nothing is sent after the wait
+
+
+async def test_a_slow_history_does_not_hold_a_poll_and_is_stopped_with_the_wait() -> None:
+    transport, asked, _never = _hanging_lists(RUN)
+    async with TesterArmyClient(API, KEY, transport=transport) as client:
+        history = HistoryBook(client, timeout_s=600.0)
+        assert await history.expectation("t1", timeout_s=0.3) is None
+        assert asked == ["/api/v1/runs"]
+        await history.close()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        assert pending == []

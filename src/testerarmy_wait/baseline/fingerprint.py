@@ -18,6 +18,9 @@ from typing import Final
 from urllib.parse import unquote, urlsplit
 
 ID_SEGMENT: Final = "*"
+#: Only the start of a text is fingerprinted: a title or description from the server may be
+#: megabytes long, and its first words are the ones that name the problem.
+TEXT_CHARS: Final = 2000
 _UUID: Final = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 _HEX_ID: Final = re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]{8,}")
 _LONG_NUMBER: Final = re.compile(r"\d{4,}")
@@ -82,7 +85,7 @@ _SUFFIXES: Final = (
 def page_of(url: str | None) -> str:
     """The page an issue is on: the URL's path, lower-case, ids as ``*``, no trailing slash.
     ``""`` when there is no URL."""
-    text = (url or "").strip()
+    text = (url or "")[:TEXT_CHARS].strip()
     if not text:
         return ""
     path, fragment = _path_and_fragment(text)
@@ -124,9 +127,14 @@ def _stem(word: str) -> str:
     return word[:STEM_CHARS]
 
 
-@lru_cache(maxsize=65536)
 def words_of(text: str) -> frozenset[str]:
-    """The content words of a title: normalised, stemmed, without stop words."""
+    """The content words of a title (its first ``TEXT_CHARS`` characters): normalised,
+    stemmed, without stop words."""
+    return _words(text[:TEXT_CHARS])
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
     folded = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("’", "")
     folded = folded.replace("screen reader", "screenreader").replace("not found", "notfound")
     out = set()

@@ -4,7 +4,8 @@ An issue matches an entry when the entry is about this run's test (or feature, o
 has not expired, has the same type and page (an entry without a page: any page), accepts the
 issue's severity, and their titles are at least ``THRESHOLD`` similar. Each entry matches at
 most one issue of a run and each issue at most one entry: best pairs first, ties broken by
-their order, so the answer never depends on anything but the inputs. Every match says why.
+the entries' content, so the answer depends neither on anything but the inputs nor on the
+order of the file. Every match says why.
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ class Matcher:
                 score = likeness(words, everything, entry.words, entry.all_words)
                 if score >= self.threshold:
                     pairs.append((-score, i, n, entry, page))
-        pairs.sort(key=lambda p: (p[0], p[1], p[2]))
+        # Best first; ties go to the same entry whatever the order of the file.
+        pairs.sort(key=lambda p: (p[0], p[1], p[3].sort_key(), p[2]))
         taken_issues: dict[int, tuple[int, Match]] = {}
         taken_entries: set[int] = set()
         for negative, i, n, entry, page in pairs:

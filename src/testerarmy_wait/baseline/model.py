@@ -35,12 +35,16 @@ class Entry:
     line: int = 0  # where the entry starts in its file (0: not from a file)
     words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     all_words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    _order: tuple[str, str, str, str, str, str] = field(
+        default=("",) * 6, init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.words:
             object.__setattr__(self, "words", words_of(self.title))
         if not self.all_words:
             object.__setattr__(self, "all_words", self.words | words_of(self.description or ""))
+        object.__setattr__(self, "_order", self._sort_key())
 
     def expired(self, today: date) -> bool:
         return self.expires is not None and self.expires < today
@@ -67,6 +71,10 @@ class Entry:
         return f"line {self.line}" if self.line else ""
 
     def sort_key(self) -> tuple[str, str, str, str, str, str]:
+        """The file's order: test, feature, page (any page last), type, title."""
+        return self._order
+
+    def _sort_key(self) -> tuple[str, str, str, str, str, str]:
         return (
             self.test_id or "",
             feature_key(self.feature),

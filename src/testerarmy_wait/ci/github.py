@@ -58,18 +58,25 @@ def neutralize_legacy_commands(line: str) -> str:
 
 
 class WorkflowCommands:
-    """Prints workflow commands to ``stream`` (normally stdout)."""
+    """Prints workflow commands to ``stream`` (normally stdout). Every text but an
+    ``add-mask`` value goes through ``redactor`` first: the runner's masking is the second
+    line of defence, not the only one."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
+        self.redactor = Redactor()
 
     def _line(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()
 
     def command(self, name: str, message: str = "", **properties: str | None) -> None:
+        if name != "add-mask":
+            message = self.redactor.text(message)
         props = ",".join(
-            f"{key}={escape_property(value)}" for key, value in properties.items() if value
+            f"{key}={escape_property(self.redactor.text(value))}"
+            for key, value in properties.items()
+            if value
         )
         self._line(f"::{name}{' ' + props if props else ''}::{escape_data(message)}")
 
@@ -95,11 +102,11 @@ class WorkflowCommands:
     def plain(self, text: str) -> None:
         """A line of our own text: one line, no control characters, and never a command
         (the runner trims leading whitespace, so a visible mark goes in front of ``::``)."""
-        line = neutralize_legacy_commands(terminal_text(text))
+        line = neutralize_legacy_commands(terminal_text(self.redactor.text(text)))
         self._line(f"| {line}" if line.lstrip().startswith("::") else line)
 
     def start_group(self, title: str) -> None:
-        self._line(f"::group::{escape_data(one_line(title, 200))}")
+        self._line(f"::group::{escape_data(one_line(self.redactor.text(title), 200))}")
 
     def end_group(self) -> None:
         self._line("::endgroup::")
@@ -137,7 +144,7 @@ class WorkflowCommands:
 
     def untrusted(self, text: str) -> None:
         """Print text that may contain server content; only call inside ``stop_commands``."""
-        self.stream.write(terminal_text(text, multiline=True) + "\n")
+        self.stream.write(terminal_text(self.redactor.text(text), multiline=True) + "\n")
         self.stream.flush()
 
 
@@ -308,6 +315,7 @@ class GitHubReporter:
         for secret in secrets:
             self.cmds.mask(secret)
         self._redactor = Redactor(secrets)
+        self.cmds.redactor = self._redactor
         if line := waiting_line(run_ids):
             self.cmds.plain(line)
 

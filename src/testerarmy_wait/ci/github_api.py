@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.ci import sticky
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError
 from testerarmy_wait.ci.github import read_event
 from testerarmy_wait.network import Route
 from testerarmy_wait.policy import Result
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.comment import comment_body, comment_key
 from testerarmy_wait.report.escape import cap, one_line
 from testerarmy_wait.report.formatting import severity_name, short_id
-from testerarmy_wait.verdict import Verdict
+from testerarmy_wait.verdict import RunVerdict, Verdict
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue
 
 PR_EVENTS: Final = ("pull_request", "pull_request_target")
 #: Events that are about a pull request only when its number is given (``pr-number``).
@@ -104,11 +108,9 @@ def _thread(pr: PullRequest) -> sticky.Thread:
 
 
 async def post_comment(
-    api: ForgeApi, pr: PullRequest, *, mode: str, verdict: Verdict, run_url: str | None
+    api: ForgeApi, pr: PullRequest, *, mode: str, verdict: Verdict, key: str, body: str
 ) -> str:
     """Create, edit or leave the comment; what was done, as one line."""
-    key = comment_key(pr.key_source)
-    body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url)
     done = await sticky.upsert(api, _thread(pr), key=key, mode=mode, verdict=verdict, body=body)
     if done == "left":
         return f"pull request #{pr.number}: comment left as it is ({mode})"
@@ -125,50 +127,58 @@ def conclusion(verdict: Verdict) -> str:
     return "neutral" if verdict.result is Result.SKIPPED else "success"
 
 
-def issue_annotations(verdict: Verdict, path: str) -> list[dict[str, Any]]:
-    """Every issue of every run, worst first, as a check-run annotation."""
+def _annotation(
+    run: RunVerdict, issue: Issue, level: str, path: str, redactor: Redactor
+) -> dict[str, Any]:
+    where = f" at {one_line(issue.url, 300)}" if issue.url else ""
+    title = f"{severity_name(issue)}: {one_line(issue.name) or 'unnamed'}"
+    message = (
+        f"{one_line(issue.description) or one_line(issue.name)}\n"
+        f"{one_line(run.feature_name, 100) or 'run'} ({short_id(run.run_id)}){where}"
+    )
+    return {
+        "path": path,
+        "start_line": 1,
+        "end_line": 1,
+        "annotation_level": level,
+        "title": cap(redactor.text(title), 255),
+        "message": cap(redactor.text(message), 4000),
+    }
+
+
+def issue_annotations(
+    verdict: Verdict, path: str, redactor: Redactor | None = None
+) -> list[dict[str, Any]]:
+    """Every issue of every run, worst first, as a check-run annotation: blocking ones as
+    failures, warnings and known ones (in the baseline) as notices, the rest as warnings."""
+    redactor = redactor or Redactor()
     out = []
     for run in verdict.runs_worst_first():
-        for issue in run.issues:
-            blocking = any(issue is b for b in run.blocking_issues) and run.fails_policy
-            level = "failure" if blocking else "notice" if issue.is_warning else "warning"
-            where = f" at {one_line(issue.url, 300)}" if issue.url else ""
-            out.append(
-                {
-                    "path": path,
-                    "start_line": 1,
-                    "end_line": 1,
-                    "annotation_level": level,
-                    "title": cap(
-                        f"{severity_name(issue)}: {one_line(issue.name) or 'unnamed'}", 255
-                    ),
-                    "message": cap(
-                        f"{one_line(issue.description) or one_line(issue.name)}\n"
-                        f"{one_line(run.feature_name, 100) or 'run'} "
-                        f"({short_id(run.run_id)}){where}",
-                        4000,
-                    ),
-                }
-            )
+        blocking = "failure" if run.fails_policy else "warning"
+        out += [_annotation(run, i, blocking, path, redactor) for i in run.blocking_issues]
+        for issue in run.other_issues:
+            level = "notice" if issue.is_warning else "warning"
+            out.append(_annotation(run, issue, level, path, redactor))
+        out += [_annotation(run, k.issue, "notice", path, redactor) for k in run.known_issues]
     return out
 
 
 async def post_check_run(
-    api: ForgeApi, pr: PullRequest, *, verdict: Verdict, run_url: str | None
+    api: ForgeApi, pr: PullRequest, *, verdict: Verdict, text: str, redactor: Redactor
 ) -> str:
     """A completed check run, named after the features tested, every issue annotated (50 a
-    request: the first with the check run, the rest in updates)."""
+    request: the first with the check run, the rest in updates); ``text`` is its report."""
     features = sorted({r.feature_name for r in verdict.runs if r.feature_name})
-    name = cap("tester.army: " + (", ".join(one_line(f, 60) for f in features) or "QA"), 100)
-    text = comment_body(verdict, key="0" * 16, run_url=run_url, job_url=pr.job_url)
-    items = issue_annotations(verdict, pr.workflow_path)
+    listed = ", ".join(one_line(f, 60) for f in features) or "QA"
+    name = cap(redactor.text("tester.army: " + listed), 100)
+    items = issue_annotations(verdict, pr.workflow_path, redactor)
     batches = [
         items[n : n + ANNOTATIONS_PER_REQUEST]
         for n in range(0, len(items), ANNOTATIONS_PER_REQUEST)
     ] or [[]]
     output = {
         "title": cap(one_line(verdict.headline), 255),
-        "summary": cap(text.split("\n", 1)[1], CHECK_TEXT_MAX),
+        "summary": cap(text, CHECK_TEXT_MAX),
     }
     created, _h = await api.call(
         "POST",
@@ -214,17 +224,24 @@ async def publish(
         "Accept": "application/vnd.github+json, application/json",
         "X-GitHub-Api-Version": "2022-11-28",
     }
+    key = comment_key(pr.key_source)
+    body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url, secrets=secrets)
     async with api_factory(pr.api_url, headers, secrets=secrets, route=route) as api:
         if mode != "off":
             try:
                 done.append(
-                    await post_comment(api, pr, mode=mode, verdict=verdict, run_url=run_url)
+                    await post_comment(api, pr, mode=mode, verdict=verdict, key=key, body=body)
                 )
             except ForgeError as error:
                 warnings.append(_why(error, f"comment on pull request #{pr.number}"))
         if check_run:
+            text = body.split("\n", 1)[1]  # the comment without its marker
             try:
-                done.append(await post_check_run(api, pr, verdict=verdict, run_url=run_url))
+                done.append(
+                    await post_check_run(
+                        api, pr, verdict=verdict, text=text, redactor=Redactor(secrets)
+                    )
+                )
             except ForgeError as error:
                 warnings.append(_why(error, "create the check run"))
     return done, warnings

@@ -84,7 +84,7 @@ async def publish(
     if mode == "off":
         return [], []
     key = comment_key(mr.key_source)
-    body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url)
+    body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url, secrets=secrets)
     async with api_factory(
         mr.api_url, {"PRIVATE-TOKEN": token}, secrets=secrets, route=route
     ) as api:

@@ -85,7 +85,8 @@ def _capped(text: str, limit: int | None, cut: bool) -> str:
     """``cap``, and an ellipsis even when the pre-cut alone shortened the text."""
     capped = cap(text, limit)
     if cut and not capped.endswith(ELLIPSIS):
-        capped = cap(capped, (limit or len(capped) + 1) - 1) + ELLIPSIS if capped else ELLIPSIS
+        room = (limit or len(capped) + 1) - 1
+        capped = capped[:room].rstrip() + ELLIPSIS
     return capped
 
 

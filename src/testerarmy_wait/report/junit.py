@@ -193,7 +193,7 @@ def _issue_cases(suite: _Suite, run: RunVerdict) -> list[str]:
     known = run.known_issues[: max(0, MAX_CASES - len(blocking) - len(others))]
     for item in known:
         case = suite.case(_attr(f"Known issue: {item.issue.name or '(unnamed)'}"))
-        suite.output(case, _body(f"{_issue_text(item.issue)}\n\nKnown: {item.match.why}"))
+        suite.output(case, f"{_body(f'Known: {item.match.why}')}\n\n{_issue_text(item.issue)}")
     left = run.issue_count - len(blocking) - len(others) - len(known)
     return [plural(left, "issue")] if left else []
 
