@@ -15,7 +15,7 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from testerarmy_wait import __version__
@@ -52,11 +52,18 @@ from testerarmy_wait.workspace import (
     workspace_from_env,
 )
 
-if TYPE_CHECKING:
-    from testerarmy_wait.baseline.model import Baseline
-
 #: Read when it exists, without being set.
 BASELINE_DEFAULT_PATH = ".testerarmy-baseline.json"
+
+
+@dataclass(frozen=True)
+class BaselineFile:
+    """The baseline file to read: checked to be inside the workspace when the settings are
+    read; read by the job, inside its deadline."""
+
+    path: Path
+    display: str  # as the user named it (relative to the workspace)
+
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -363,7 +370,7 @@ class Settings:
     cancel_on_timeout: bool | None = None  # None: only runs this invocation started
     cancel_on_interrupt: bool | None = None
     pr_number: int | None = None  # as set (the CI event fills it in where it is needed)
-    baseline: Baseline | None = None
+    baseline: BaselineFile | None = None
     comment: str = "always"  # always, on-failure, on-change, off
     comment_key: str | None = None
     check_run: bool = False
@@ -428,15 +435,22 @@ def _in_workspace(path: Path, workspace: Path, name: str) -> Path:
     return workspace / path
 
 
-def _baseline(path: Path | None, workspace: Path) -> Baseline | None:
-    """The baseline file named by the setting (missing: a usage error), else the default
-    file when it exists."""
-    from testerarmy_wait.baseline.file import read_baseline  # only when there is one
-
-    if path is not None:
-        return read_baseline(workspace / path, str(path))
-    default = workspace / BASELINE_DEFAULT_PATH
-    return read_baseline(default, BASELINE_DEFAULT_PATH) if default.is_file() else None
+def _baseline(path: Path | None, workspace: Path) -> BaselineFile | None:
+    """The baseline file named by the setting, else the default file when it exists; either
+    must be inside the workspace, symbolic links followed (a committed link must not read
+    the runner's other files)."""
+    if path is None:
+        default = workspace / BASELINE_DEFAULT_PATH
+        if not default.is_file():
+            return None
+        path = Path(BASELINE_DEFAULT_PATH)
+    if not inside_workspace(workspace / path, workspace):
+        fail(
+            "baseline",
+            f"{shown(str(path))} is outside the workspace ({shown(str(workspace))}), "
+            "symbolic links followed; keep the baseline file in the repository",
+        )
+    return BaselineFile(workspace / path, str(path))
 
 
 def read_values(argv: Sequence[str], env: Mapping[str, str]) -> tuple[dict[str, Any], bool]:

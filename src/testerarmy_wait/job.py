@@ -12,15 +12,16 @@ import asyncio
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.config import Settings
 from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.starting import Started, start_runs
-from testerarmy_wait.verdict import Verdict, decide, not_started
+from testerarmy_wait.verdict import Verdict, decide, not_started, usage_error
 from testerarmy_wait.waiting import (
     CANCEL_TIMEOUT_S,
     LAST_LOOK_TIMEOUT_S,
@@ -28,6 +29,9 @@ from testerarmy_wait.waiting import (
     WaitOptions,
     cancel_unfinished,
 )
+
+if TYPE_CHECKING:
+    from testerarmy_wait.baseline.model import Baseline
 
 #: At most this share of the timeout is kept back for the last look and for the cancels.
 RESERVE_SHARE: Final = 0.1
@@ -77,6 +81,7 @@ async def run_job(
                 settings,
                 signals,
                 client,
+                secrets=secrets,
                 stop=stop,
                 on_progress=on_progress,
                 on_note=on_note,
@@ -111,11 +116,24 @@ async def _start(
         )
 
 
+def _read_baseline(settings: Settings, secrets: Sequence[str]) -> Baseline | Verdict | None:
+    """The baseline the settings name, or the usage error that says why it cannot be used."""
+    if settings.baseline is None:
+        return None
+    from testerarmy_wait.baseline.file import BaselineError, read_baseline  # only with one
+
+    try:
+        return read_baseline(settings.baseline.path, settings.baseline.display)
+    except BaselineError as error:
+        return usage_error(Redactor(secrets).message(str(error)), settings.policy)
+
+
 async def _judged(
     settings: Settings,
     signals: StopSignals,
     client: TesterArmyClient,
     *,
+    secrets: Sequence[str],
     stop: asyncio.Event,
     on_progress: Callable[[Progress], None],
     on_note: Callable[[str], None],
@@ -125,6 +143,9 @@ async def _judged(
     end = began + settings.timeout_s
     last_look_s, cancel_s = reserves(settings)
     deadline = end - last_look_s - cancel_s
+    baseline = _read_baseline(settings, secrets)  # inside the deadline, before any start
+    if isinstance(baseline, Verdict):
+        return baseline.with_elapsed(clock() - began)
     begun = await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)
     if isinstance(begun, Verdict):
         return begun.with_elapsed(clock() - began)
@@ -164,6 +185,6 @@ async def _judged(
         interrupted_by=signals.first,
         notes=notes,
         batch_id=started.batch_id,
-        baseline=settings.baseline,
+        baseline=baseline,
         today=datetime.now(UTC).date(),
     )

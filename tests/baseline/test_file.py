@@ -13,6 +13,8 @@ import jsonschema
 import pytest
 
 from testerarmy_wait.baseline.file import (
+    MAX_ENTRIES,
+    MAX_FILE_BYTES,
     BaselineError,
     dump_baseline,
     parse_baseline,
@@ -90,7 +92,7 @@ BAD = [
     ('{"version": 1, "entries": [\n  {"title": "x", "severity": true}]}', "entries[0].severity"),
     (
         '{"version": 1, "entries": [\n  {"title": "x", "expires": "2027-02-30"}]}',
-        "line 2: entries[0].expires '2027-02-30' is not a date",
+        "line 2: entries[0].expires is not a date",
     ),
     (
         '{"version": 1, "entries": [\n  {"title": "x", "expires": "31/01/2027"}]}',
@@ -102,6 +104,14 @@ BAD = [
     ),
     ('{"version": 1, "entries": [\n  {"title": 5}]}', "entries[0].title must be"),
     ('{"version": 1, "entries": ["x"]}', "entries[0] must be an object"),
+    ('{"version": 1, "entries": []} []', "line 1: not valid JSON (extra data after the object)"),
+    ('{"version": 1, "entries": [], "version": 1}', "line 1: key 'version' appears twice"),
+    ('{"version": 1, "entries": [\n{"title": "x"} {"title": "y"}]}', "line 2: not valid JSON"),
+    ('{"version": 1, "entries": {}}', "line 1: entries must be a list"),
+    ('{"version": true, "entries": []}', "version must be 1 (found true)"),
+    ('{"version": 1, "entries": [], "comment": 5}', "comment must be a string"),
+    ('{\n"entries": [], "version": 1,\n"x": ' + "[" * 100_000 + "]" * 100_000 + "}", "line 3"),
+    ('{"version": 1, "entries": [' + "[" * 100_000 + "]" * 100_000 + "]}", "nested too deeply"),
 ]
 
 
@@ -115,7 +125,8 @@ def test_a_malformed_file_is_a_usage_error_naming_the_line_and_the_problem(
     assert str(raised.value).startswith("baseline b.json")
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
-    if "not valid JSON" not in message:
+    # JSON Schema sees parsed data: no syntax, duplicate keys or nesting limits
+    if not any(m in message for m in ("not valid JSON", "twice", "nested", "line 3")):
         assert not schema_accepts(text), "the schema lets through what the reader refuses"
 
 
@@ -150,3 +161,69 @@ def test_hostile_text_round_trips_as_data() -> None:
     [entry] = parse_baseline(text, "b.json").entries
     assert entry.title == title.strip()
     assert entry.reason == "a\nb"
+
+
+HOSTILE = "ghp_" + "A1b2" * 9  # looks like a token: never quoted back
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"version": 1, "entries": [], "HOSTILE": 1}',
+        '{"version": 1, "entries": [], "<img src=x onerror=alert(1)>": 1}',
+        '{"version": "HOSTILE", "entries": []}',
+        '{"version": 1, "entries": [{"title": "x", "HOSTILE": 1}]}',
+        '{"version": 1, "entries": [{"title": "x", "expires": "HOSTILE"}]}',
+        '{"version": 1, "entries": [{"title": "x", "severity": "HOSTILE"}]}',
+        '{"version": 1, "entries": [], "HOSTILE": 1, "HOSTILE": 2}',
+    ],
+)
+def test_an_error_never_quotes_the_files_own_text(text: str) -> None:
+    with pytest.raises(BaselineError) as raised:
+        parse_baseline(text.replace("HOSTILE", HOSTILE), "b.json")
+    message = str(raised.value)
+    assert HOSTILE[:8] not in message
+    assert "<img" not in message
+    assert message.startswith("baseline b.json line 1: ")
+
+
+def test_a_short_plain_key_is_named_and_a_long_one_described() -> None:
+    with pytest.raises(BaselineError, match="unknown key 'colour'"):
+        parse_baseline('{"version": 1, "entries": [{"title": "x", "colour": 1}]}', "b.json")
+    with pytest.raises(BaselineError, match=r"unknown key \(30 characters, not shown\)"):
+        parse_baseline('{"version": 1, "entries": [], "%s": 1}' % ("k" * 30), "b.json")
+
+
+def test_lines_are_right_deep_into_a_large_file() -> None:
+    good = '  {"title": "Saved filter lost after reload", "page": "/reports/*"},\n'
+    text = '{\n"version": 1,\n"entries": [\n' + good * 9_000 + '  {"title": ""}\n]}\n'
+    with pytest.raises(BaselineError, match=r"line 9004: entries\[9000\]\.title"):
+        parse_baseline(text, "b.json")
+    ok = parse_baseline(text.replace('{"title": ""}', '{"title": "last"}'), "b.json")
+    assert [e.line for e in ok.entries[:2]] == [4, 5]
+    assert ok.entries[-1].line == 9004
+
+
+def test_entries_are_checked_as_they_are_read() -> None:
+    """Two megabytes of empty objects stop at the first one, not after building them all."""
+    text = '{"version": 1, "entries": [' + "{}," * 700_000 + "{}]}"
+    with pytest.raises(BaselineError, match=r"line 1: entries\[0\]\.title must be"):
+        parse_baseline(text, "b.json")
+
+
+def test_more_entries_than_the_limit_are_refused_where_the_limit_is_passed() -> None:
+    text = '{"version": 1, "entries": [\n' + '{"title": "t"},\n' * MAX_ENTRIES + '{"title": "t"}]}'
+    with pytest.raises(BaselineError) as raised:
+        parse_baseline(text, "b.json")
+    assert f"line {MAX_ENTRIES + 2}: more than {MAX_ENTRIES} entries" in str(raised.value)
+    fits = '{"version": 1, "entries": [' + ",".join(['{"title": "t"}'] * MAX_ENTRIES) + "]}"
+    assert len(parse_baseline(fits, "b.json").entries) == MAX_ENTRIES
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_text('{"version": 1, "entries": [' + "[]," * 5_300_000 + "[]]}")
+    assert path.stat().st_size > MAX_FILE_BYTES
+    with pytest.raises(BaselineError, match="baseline big.json: larger than 4 MiB"):
+        read_baseline(path, "big.json")
+    assert MAX_FILE_BYTES == 4 * 2**20

@@ -4,9 +4,12 @@ issues fail, with known, new and no-longer-seen issues in every report."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -128,8 +131,75 @@ def test_a_malformed_baseline_names_the_line(sandbox: Any, tmp_path: Path) -> No
     )
     job = run_job(tmp_path, env_for(sandbox, [finished(sandbox, "passes")]))
     assert job.code == 2
-    assert "line 2: entries[0].expires 'soon' is not a date" in job.summary_text
+    assert "line 2: entries[0].expires is not a date" in job.summary_text
+    assert "soon" not in job.summary_text
     assert job.report["exitCode"] == 2
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_a_baseline_linked_outside_the_workspace_is_refused_unread(
+    sandbox: Any, tmp_path: Path, named: bool
+) -> None:
+    elsewhere = tmp_path / "runner-secrets.json"
+    elsewhere.write_text('{"version": 1, "entries": [], "SECRET-KEY-NAME": 1}')
+    workspace = tmp_path / "workspace"
+    (workspace / "qa").mkdir(parents=True)
+    link = workspace / ("qa/known.json" if named else ".testerarmy-baseline.json")
+    link.symlink_to(elsewhere)
+    env = env_for(sandbox, [finished(sandbox, "passes")])
+    if named:
+        env["INPUT_BASELINE"] = "qa/known.json"
+    job = run_job(tmp_path, env)
+    assert (job.code, job.outputs["result"], job.report["exitCode"]) == (2, "ERROR", 2)
+    shown = "qa/known.json" if named else ".testerarmy-baseline.json"
+    assert f"baseline: '{shown}' is outside the workspace" in job.summary_text
+    everything = job.summary + json.dumps(job.report) + job.log + job.stderr
+    assert "SECRET-KEY-NAME" not in everything
+    assert (workspace / "testerarmy-reports" / "testerarmy-wait.junit.xml").is_file()
+
+
+HOSTILE_BASELINES = {
+    "2 MB of {}": '{"version": 1, "entries": [' + "{}," * 700_000 + "{}]}",
+    "15.9 MB of []": '{"version": 1, "entries": [' + "[]," * 5_300_000 + "[]]}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_BASELINES))
+def test_a_hostile_baseline_is_a_usage_error_in_bounded_memory(
+    sandbox: Any, tmp_path: Path, name: str
+) -> None:
+    """As a process of its own, started from a small launcher so that its peak memory is
+    its own: the file is refused (exit 2) with every output written, well under 150 MB."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / ".testerarmy-baseline.json").write_text(HOSTILE_BASELINES[name])
+    env = env_for(sandbox, [finished(sandbox, "passes")])
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env |= {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "INPUT_TIMEOUT": "600",
+    }
+    usage_file = tmp_path / "usage.json"
+    launcher = Path(__file__).resolve().parents[2] / "bench" / "launcher.py"
+    command = [sys.executable, str(launcher), str(usage_file), "--"]
+    subprocess.run(
+        [*command, sys.executable, "-m", "testerarmy_wait"],
+        env=env,
+        cwd=workspace,
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    usage = json.loads(usage_file.read_text())
+    assert usage["code"] == 2
+    assert "result<<" in output.read_text()
+    assert "baseline .testerarmy-baseline.json" in html.unescape(summary.read_text())
+    assert usage["peak_rss_mib"] < 150, usage
 
 
 def test_baseline_from_a_run_id_over_the_api(sandbox: Any, tmp_path: Path) -> None:

@@ -15,15 +15,18 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
-from testerarmy_wait.baseline.file import MAX_FILE_BYTES, dump_baseline, read_baseline
+from testerarmy_wait.baseline.file import dump_baseline, read_baseline
 from testerarmy_wait.baseline.model import Baseline
 from testerarmy_wait.baseline.writer import Reported, Scope, from_report, from_run, merge
 from testerarmy_wait.config import BASELINE_DEFAULT_PATH
 from testerarmy_wait.errors import TesterArmyWaitError, UsageError
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
+
+#: A JSON report of thousands of issues is far larger than a baseline.
+MAX_REPORT_BYTES: Final = 64 * 1024 * 1024
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,11 +70,11 @@ def _expiry(text: str | None) -> date | None:
 def _read_report(path: Path) -> list[Reported]:
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES * 4 + 1)
+            raw = handle.read(MAX_REPORT_BYTES + 1)
     except OSError as error:
         raise UsageError(f"--from-report {path}: cannot read it ({error.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES * 4:
-        raise UsageError(f"--from-report {path}: larger than {MAX_FILE_BYTES * 4 // 2**20} MiB")
+    if len(raw) > MAX_REPORT_BYTES:
+        raise UsageError(f"--from-report {path}: larger than {MAX_REPORT_BYTES // 2**20} MiB")
     try:
         report = json.loads(raw)
     except ValueError as error:

@@ -16,110 +16,216 @@ a change reviews well.
 from __future__ import annotations
 
 import json
-import json.decoder
-import json.scanner
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from testerarmy_wait.baseline.fingerprint import page_of, type_of
 from testerarmy_wait.baseline.model import FORMAT_VERSION, SCHEMA_URL, Baseline, Entry
 from testerarmy_wait.errors import UsageError
 
-MAX_FILE_BYTES: Final = 16 * 1024 * 1024
+#: A baseline is a reviewed list, not a data dump: a larger file is refused before it is read.
+MAX_FILE_BYTES: Final = 4 * 1024 * 1024
+#: Entries beyond this are refused as they are read: matching stays fast and memory small.
+MAX_ENTRIES: Final = 20_000
 MAX_TEXT: Final = 2000
 _TOP_KEYS: Final = frozenset({"$schema", "version", "entries", "comment"})
 _ENTRY_KEYS: Final = frozenset(
     {"testId", "feature", "type", "page", "title", "description", "severity", "reason", "expires"}
 )
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SPACE: Final = re.compile(r"[ \t\n\r]*")
+#: What of the file's own text an error may quote: a short plain name, nothing else.
+_SAFE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_$-]{0,23}")
 
 
 class BaselineError(UsageError):
     """A baseline file that cannot be used (exit 2), naming the file, the line and what."""
 
 
-class _Located(dict[str, Any]):
-    """A JSON object that knows the line it starts on."""
+def _named(key: str) -> str:
+    """A key of the file as an error may show it: quoted when it is a short plain name, else
+    described (the file's text never reaches the log, summary or reports)."""
+    return repr(key) if _SAFE_NAME.fullmatch(key) else f"({len(key)} characters, not shown)"
 
-    line = 0
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and abs(value) < 1000:
+        return str(value)
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(
+        type(value), "a number"
+    )
 
 
-def _decoder(text: str) -> json.JSONDecoder:
-    decoder = json.JSONDecoder()
+class _Reader:
+    """One pass over the text, left to right: the top-level object by hand, each entry with the
+    standard library's scanner, checked as soon as it is read. Line numbers are counted
+    forward from the last position asked for, so reading is linear in the file's size."""
 
-    def parse_object(state: tuple[str, int], *args: Any) -> tuple[dict[str, Any], int]:
-        pairs, end = json.decoder.JSONObject(state, *args)  # type: ignore[attr-defined]
-        located = _Located(pairs)
-        located.line = text.count("\n", 0, state[1]) + 1
-        return located, end
+    def __init__(self, text: str, display: str) -> None:
+        self.text = text
+        self.display = display
+        self.pos = 0
+        self._line_pos = 0
+        self._line = 1
+        self._decoder = json.JSONDecoder()
 
-    # The pure-Python scanner calls parse_object, so every object can note its line.
-    decoder.parse_object = parse_object  # type: ignore[attr-defined]
-    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
-    return decoder
+    def line_at(self, pos: int) -> int:
+        if pos >= self._line_pos:
+            self._line += self.text.count("\n", self._line_pos, pos)
+            self._line_pos = pos
+        return self._line
+
+    def fail(self, pos: int, problem: str) -> NoReturn:
+        raise BaselineError(f"baseline {self.display} line {self.line_at(pos)}: {problem}")
+
+    def invalid(self, pos: int, what: str) -> NoReturn:
+        self.fail(pos, f"not valid JSON ({what})")
+
+    def skip_space(self) -> str:
+        """The next character after white space ("" at the end)."""
+        match = _SPACE.match(self.text, self.pos)
+        self.pos = match.end() if match else self.pos
+        return self.text[self.pos : self.pos + 1]
+
+    def expect(self, char: str, what: str) -> None:
+        if self.skip_space() != char:
+            self.invalid(self.pos, f"expecting {what}")
+        self.pos += 1
+
+    def string(self) -> str:
+        if self.skip_space() != '"':
+            self.invalid(self.pos, "expecting a property name in double quotes")
+        value = self.value()
+        if not isinstance(value, str):  # pragma: no cover - a '"' starts a string or fails
+            self.invalid(self.pos, "expecting a property name in double quotes")
+        return value
+
+    def value(self) -> Any:
+        self.skip_space()
+        try:
+            value, self.pos = self._decoder.raw_decode(self.text, self.pos)
+        except json.JSONDecodeError as error:
+            self.invalid(error.pos, error.msg)
+        except RecursionError:
+            self.fail(self.pos, "nested too deeply")
+        return value
+
+    def items(self, on_key: Callable[[str, int], None]) -> None:
+        """The members of an object, handed to ``on_key`` (name, line) one at a time; the
+        reader stands on each value when it is called."""
+        self.expect("{", "an object")
+        if self.skip_space() == "}":
+            self.pos += 1
+            return
+        seen: set[str] = set()
+        while True:
+            self.skip_space()
+            key_pos = self.pos
+            key = self.string()
+            if key in seen:
+                self.fail(key_pos, f"key {_named(key)} appears twice")
+            seen.add(key)
+            self.expect(":", "':' after a property name")
+            on_key(key, key_pos)
+            following = self.skip_space()
+            self.pos += 1
+            if following == "}":
+                return
+            if following != ",":
+                self.invalid(self.pos - 1, "expecting ',' or '}' in an object")
 
 
 def parse_baseline(text: str, display: str) -> Baseline:
-    """The baseline in ``text`` (the file at ``display``), or ``BaselineError``."""
-    try:
-        data = _decoder(text).decode(text)
-    except json.JSONDecodeError as error:
-        raise BaselineError(
-            f"baseline {display} line {error.lineno}: not valid JSON ({error.msg})"
-        ) from None
-    except RecursionError:
-        raise BaselineError(f"baseline {display}: nested too deeply") from None
+    """The baseline in ``text`` (the file at ``display``), or ``BaselineError``; read in one
+    pass, every entry checked as it is read, the file's own text never quoted."""
+    reader = _Reader(text, display)
+    if reader.skip_space() != "{":
+        reader.fail(reader.pos, "the file must hold one JSON object with version and entries")
+    top_pos = reader.pos
+    found: dict[str, Any] = {}
+    entries: list[Entry] = []
 
-    def fail(line: int, problem: str) -> BaselineError:
-        return BaselineError(f"baseline {display} line {line}: {problem}")
+    def on_key(key: str, pos: int) -> None:
+        if key not in _TOP_KEYS:
+            reader.fail(pos, f"unknown key {_named(key)} (expected version and entries)")
+        if key == "entries":
+            _read_entries(reader, entries)
+            found[key] = True
+        else:
+            found[key] = reader.value()
 
-    if not isinstance(data, _Located):
-        raise fail(1, "the file must hold one JSON object with version and entries")
-    unknown = sorted(set(data) - _TOP_KEYS)
-    if unknown:
-        raise fail(data.line, f"unknown key {unknown[0]!r} (expected version and entries)")
-    if data.get("version") != FORMAT_VERSION:
-        raise fail(
-            data.line,
-            f"version must be {FORMAT_VERSION} (found {json.dumps(data.get('version'))[:40]}); "
+    reader.items(on_key)
+    if reader.skip_space():
+        reader.invalid(reader.pos, "extra data after the object")
+    version = found.get("version")
+    if isinstance(version, bool) or version != FORMAT_VERSION:
+        reader.fail(
+            top_pos,
+            f"version must be {FORMAT_VERSION} (found {_kind(version)}); "
             "a newer testerarmy-wait may have written it",
         )
-    entries = data.get("entries")
-    if not isinstance(entries, list):
-        raise fail(data.line, "entries must be a list")
-    return Baseline(tuple(_entry(e, n, fail, data.line) for n, e in enumerate(entries)), display)
+    if "entries" not in found:
+        reader.fail(top_pos, "entries must be a list")
+    for key in ("$schema", "comment"):
+        if key in found and not isinstance(found[key], str):
+            reader.fail(top_pos, f"{key} must be a string")
+    return Baseline(tuple(entries), display)
 
 
-def _entry(raw: Any, n: int, fail: Any, top_line: int) -> Entry:
+def _read_entries(reader: _Reader, entries: list[Entry]) -> None:
+    if reader.skip_space() != "[":
+        reader.fail(reader.pos, "entries must be a list")
+    reader.pos += 1
+    if reader.skip_space() == "]":
+        reader.pos += 1
+        return
+    while True:
+        reader.skip_space()
+        pos = reader.pos
+        if len(entries) == MAX_ENTRIES:
+            reader.fail(pos, f"more than {MAX_ENTRIES} entries")
+        entries.append(_entry(reader.value(), len(entries), reader, pos))
+        following = reader.skip_space()
+        reader.pos += 1
+        if following == "]":
+            return
+        if following != ",":
+            reader.invalid(reader.pos - 1, "expecting ',' or ']' in a list")
+
+
+def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:
     where = f"entries[{n}]"
-    if not isinstance(raw, _Located):
-        raise fail(top_line, f"{where} must be an object")
-    line = raw.line
+    if not isinstance(raw, dict):
+        reader.fail(pos, f"{where} must be an object")
+    line = reader.line_at(pos)
     unknown = sorted(set(raw) - _ENTRY_KEYS)
     if unknown:
-        raise fail(line, f"{where}: unknown key {unknown[0]!r}")
+        reader.fail(pos, f"{where}: unknown key {_named(unknown[0])}")
 
     def text(key: str, *, required: bool = False) -> str | None:
         value = raw.get(key)
         if value is None and not required:
             return None
         if not isinstance(value, str) or (required and not value.strip()):
-            raise fail(line, f"{where}.{key} must be a{' non-empty' if required else ''} string")
+            reader.fail(pos, f"{where}.{key} must be a{' non-empty' if required else ''} string")
         if len(value) > MAX_TEXT:
-            raise fail(line, f"{where}.{key} is longer than {MAX_TEXT} characters")
+            reader.fail(pos, f"{where}.{key} is longer than {MAX_TEXT} characters")
         return value
 
     title = text("title", required=True) or ""
     test_id, feature = text("testId"), text("feature")
     if test_id is not None and feature is not None:
-        raise fail(line, f"{where}: give testId or feature, not both")
+        reader.fail(pos, f"{where}: give testId or feature, not both")
     severity = raw.get("severity")
     if severity is not None and (
         isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 5
     ):
-        raise fail(line, f"{where}.severity must be a whole number from 1 to 5")
+        reader.fail(pos, f"{where}.severity must be a whole number from 1 to 5")
     expires = text("expires")
     day: date | None = None
     if expires is not None:
@@ -128,7 +234,7 @@ def _entry(raw: Any, n: int, fail: Any, top_line: int) -> Entry:
                 raise ValueError
             day = date.fromisoformat(expires)
         except ValueError:
-            raise fail(line, f"{where}.expires {expires!r} is not a date (YYYY-MM-DD)") from None
+            reader.fail(pos, f"{where}.expires is not a date (YYYY-MM-DD)")
     page = text("page")
     return Entry(
         title=title.strip(),
@@ -145,7 +251,8 @@ def _entry(raw: Any, n: int, fail: Any, top_line: int) -> Entry:
 
 
 def read_baseline(path: Path, display: str) -> Baseline:
-    """The baseline at ``path``; a missing, unreadable or malformed file is a usage error."""
+    """The baseline at ``path``; a missing, unreadable, oversized or malformed file is a usage
+    error. At most ``MAX_FILE_BYTES`` are read."""
     try:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
@@ -156,7 +263,10 @@ def read_baseline(path: Path, display: str) -> Baseline:
     except OSError as error:
         raise BaselineError(f"baseline {display}: cannot read it ({error.strerror})") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise BaselineError(f"baseline {display}: larger than {MAX_FILE_BYTES // 2**20} MiB")
+        raise BaselineError(
+            f"baseline {display}: larger than {MAX_FILE_BYTES // 2**20} MiB; "
+            "a baseline lists reviewed issues, keep it small"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
