@@ -113,35 +113,45 @@ class TooDeep(ValueError):
     """JSON nested too deeply to parse."""
 
 
-def loads(body: bytes) -> Any:
-    """JSON text as Python values, judged: see ``_json_constant`` and ``_json_integer``.
-    Raises ``ValueError`` (also for nesting too deep to parse)."""
+def loads(
+    body: bytes, *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
+) -> Any:
+    """JSON text as Python values, judged: see ``_json_constant`` and ``_json_integer``; each
+    object made by ``object_pairs_hook`` when given. Raises ``ValueError`` (also for nesting
+    too deep to parse)."""
     try:
-        return json.loads(body, parse_constant=_json_constant, parse_int=_json_integer)
+        return json.loads(
+            body,
+            parse_constant=_json_constant,
+            parse_int=_json_integer,
+            object_pairs_hook=object_pairs_hook,
+        )
     except RecursionError as error:
         raise TooDeep("nested too deeply") from error
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """An answer body over the limit: not read further."""
 
 
 def _inflater(encoding: str) -> Any:
-    """A zlib decompressor for ``Content-Encoding`` (None: identity)."""
-    if encoding in ("", "identity"):
+    """A zlib decompressor for ``Content-Encoding`` (None: identity); an unknown one is quoted
+    as the server wrote it, so that a secret in it is still found."""
+    name = encoding.lower()
+    if name in ("", "identity"):
         return None
-    if encoding in ("gzip", "x-gzip"):
+    if name in ("gzip", "x-gzip"):
         return zlib.decompressobj(wbits=31)
-    if encoding == "deflate":
+    if name == "deflate":
         return zlib.decompressobj(wbits=47)  # zlib or gzip header, detected
-    raise ValueError(f"content encoding {encoding[:40]!r} is not one this client asked for")
+    raise ValueError(f"a content encoding this client did not ask for: {encoding}")
 
 
 async def read_bounded(response: httpx.Response, limit: int) -> bytes:
-    """The body of a streamed ``response``, decoded, or ``_TooLarge`` once more than ``limit``
+    """The body of a streamed ``response``, decoded, or ``BodyTooLarge`` once more than ``limit``
     bytes came over the wire or out of the decompressor (checked in 1 MiB steps, so a
     compression bomb never inflates past the limit)."""
-    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",")]
+    encodings = [e.strip() for e in response.headers.get("content-encoding", "").split(",")]
     inflaters = [i for i in (_inflater(e) for e in reversed(encodings)) if i is not None]
     if len(inflaters) > 1:
         raise ValueError("more than one content encoding")
@@ -152,14 +162,14 @@ async def read_bounded(response: httpx.Response, limit: int) -> bytes:
         async for chunk in response.aiter_raw():
             wire += len(chunk)
             if wire > limit:
-                raise _TooLarge
+                raise BodyTooLarge
             if inflater is None:
                 body += chunk
             else:
                 _inflate(inflater, chunk, body, limit)
     except httpx.StreamConsumed:  # handed over already read (an in-process test transport)
         if len(response.content) > limit:
-            raise _TooLarge from None
+            raise BodyTooLarge from None
         return response.content
     return bytes(body)
 
@@ -171,7 +181,7 @@ def _inflate(inflater: Any, data: bytes, body: bytearray, limit: int) -> None:
         out = inflater.decompress(data, room)
         body += out
         if len(body) > limit:
-            raise _TooLarge
+            raise BodyTooLarge
         data = inflater.unconsumed_tail
         if not data and len(out) < room:
             return
@@ -235,6 +245,11 @@ class TesterArmyClient:
         self._clock_offsets: list[float] = []
         self._wall_clock = wall_clock
 
+    @property
+    def redactor(self) -> Redactor:
+        """Takes the key and the other secrets out of text."""
+        return self._redactor
+
     async def __aenter__(self) -> TesterArmyClient:
         return self
 
@@ -249,7 +264,7 @@ class TesterArmyClient:
         message = f"{what}: HTTP {status}, {_hint(status)}"
         server = self._server_message(answer)
         if server:
-            message += f" (server said: {server[:300]})"
+            message += f" (server said: {self._redactor.cut(server, 300)})"
         return ApiError(
             message,
             status=status,
@@ -296,7 +311,7 @@ class TesterArmyClient:
             raise ApiError(
                 f"{what}: no complete answer within {limit:g} s", transient=True
             ) from exc
-        except _TooLarge as exc:
+        except BodyTooLarge as exc:
             raise ApiError(
                 f"{what}: the answer is larger than {self._max_body_bytes // (1024 * 1024)} MiB;"
                 " treated as unreadable",
@@ -304,7 +319,8 @@ class TesterArmyClient:
             ) from exc
         except (ValueError, zlib.error, httpx.DecodingError) as exc:
             raise ApiError(
-                f"{what}: the answer could not be decoded ({self._redactor.message(str(exc))})",
+                f"{what}: the answer could not be decoded "
+                f"({self._redactor.cut(self._redactor.message(str(exc)), 200)})",
                 transient=True,
             ) from exc
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
@@ -352,7 +368,7 @@ class TesterArmyClient:
             reason = "nested too deeply" if isinstance(exc, TooDeep) else "not JSON"
             raise ApiError(
                 f"{what}: HTTP {answer.status_code} with a body that is {reason} "
-                f"({self._redactor.text(kind[:60])})",
+                f"({self._redactor.cut(kind, 60)})",
                 status=answer.status_code,
                 transient=True,
             ) from exc
@@ -362,11 +378,11 @@ class TesterArmyClient:
             return model.model_validate(data)
         except ValueError as exc:  # a pydantic ValidationError
             errors = getattr(exc, "errors", None)
-            first = errors()[0] if callable(errors) else {"loc": (), "msg": str(exc)[:200]}
-            where = ".".join(str(p) for p in first["loc"])[:100] or "body"
+            first = errors()[0] if callable(errors) else {"loc": (), "msg": str(exc)}
+            where = self._redactor.cut(".".join(str(p) for p in first["loc"]), 100) or "body"
             raise ApiError(
                 f"{what}: the answer does not have the documented shape "
-                f"({self._redactor.text(where)}: {first['msg'][:200]})",
+                f"({where}: {self._redactor.cut(str(first['msg']), 200)})",
                 status=answer.status_code,
                 transient=False,
             ) from exc

@@ -84,15 +84,18 @@ def _with_baseline(
 ) -> int:
     """Accept the issues of a first run, then wait for a run with the same problems reworded
     and one new problem: only the new one fails."""
-    import tempfile
     from pathlib import Path
 
     from testerarmy_wait.baseline.command import main as accept
+    from testerarmy_wait.workspace import REPORT_DIR_NAME, workspace_from_env
 
-    with start_sandbox(speed=speed) as sandbox, tempfile.TemporaryDirectory() as tmp:
+    # Beside the reports: a baseline is read only from inside the workspace.
+    relative = Path(REPORT_DIR_NAME) / "demo-baseline.json"
+    baseline = workspace_from_env(env) / relative
+    baseline.unlink(missing_ok=True)  # a new sandbox: accept its issues afresh
+    with start_sandbox(speed=speed) as sandbox:
         test_id = sandbox.configure_test(scenario="reworded-issues").test_id
         first = sandbox.create_run("reworded-issues", test_id)
-        baseline = Path(tmp) / "testerarmy-baseline.json"
         stdout.write(
             f"Demo with a baseline: the sandbox API is at {sandbox.url}.\n"
             f"1. Accept the issues of run {first} (a team would commit the file):\n"
@@ -120,7 +123,7 @@ def _with_baseline(
             **keys,
             "TESTERARMY_RUN_ID": later,
             "TESTERARMY_POLL_INTERVAL": "0.5",
-            "TESTERARMY_BASELINE": str(baseline),
+            "TESTERARMY_BASELINE": str(relative),
         }
         code = wait([], demo_env, stdout, stderr)
     if strict or code not in (ExitCode.OK, ExitCode.POLICY_FAILURE):

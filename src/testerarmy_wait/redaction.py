@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
@@ -18,13 +19,44 @@ from typing import Any, Final
 #: wrong setting): ``sk_`` and at least six key characters, not inside a longer word.
 KEY_LIKE: Final = re.compile(r"(?<![A-Za-z0-9])sk_[A-Za-z0-9_\-]{6,}")
 MASK: Final = "***"
+ELLIPSIS: Final = "…"
 #: Secrets shorter than this are not searched for in text (they would match everywhere).
 MIN_SECRET_CHARS: Final = 4
+#: The fragment left at a cut is taken out when it is this many first characters of a secret or
+#: more. Fewer would match ordinary text by chance and give away at most three characters; and
+#: every token of a known shape starts with a public prefix of at least four (``ghs_``,
+#: ``glpat-``), so a fragment holding any of a token's secret characters is longer than this.
+MIN_PREFIX_CHARS: Final = 4
+#: Where a token of a known shape starts: a tester.army key, a GitHub token (``ghp_``, ``gho_``,
+#: ``ghu_``, ``ghs_``, ``ghr_``, ``github_pat_``) or a GitLab one (``glpat-``).
+_TOKEN_START: Final = re.compile(r"(?<![A-Za-z0-9])(?:sk_|gh[pousr]_|github_pat_|glpat-)")
+_TOKEN_CHARS: Final = string.ascii_letters + string.digits + "_-"
 
 
 def redact(text: str, secrets: Sequence[str]) -> str:
     """A message that may quote user input, with every secret taken out."""
     return Redactor(secrets).message(text)
+
+
+def cut(text: str, limit: int, secrets: Sequence[str] = ()) -> str:
+    """:meth:`Redactor.cut` with ``secrets`` (none: the token shapes alone)."""
+    return Redactor(secrets).cut(text, limit)
+
+
+def cut_end(text: str, secrets: Sequence[str] = ()) -> str:
+    """``text``, cut right after its end, with the fragment left at the cut replaced by ``***``
+    when it is the start of a secret (``MIN_PREFIX_CHARS`` of it or more) or of a token of a
+    known shape."""
+    longest = 0
+    for secret in secrets:
+        for n in range(min(len(secret) - 1, len(text)), MIN_PREFIX_CHARS - 1, -1):
+            if text.endswith(secret[:n]):
+                longest = max(longest, n)
+                break
+    word = max(0, len(text.rstrip(_TOKEN_CHARS)) - 1)  # the last word and the character before
+    if (token := _TOKEN_START.search(text, word)) is not None:
+        longest = max(longest, len(text) - token.start())
+    return text[: len(text) - longest] + MASK if longest else text
 
 
 class Redactor:
@@ -49,6 +81,17 @@ class Redactor:
     def message(self, text: str) -> str:
         """One of our own messages (it may quote settings): secrets and key-like text out."""
         return KEY_LIKE.sub("sk_" + MASK, self.text(text))
+
+    def cut(self, text: str, limit: int) -> str:
+        """``text`` with every secret taken out, then cut to at most ``limit`` characters (the
+        last an ellipsis); the fragment left at the cut goes too when it starts a secret or a
+        token (:func:`cut_end`)."""
+        text = self.text(text)
+        if len(text) <= limit:
+            return text
+        if limit <= 0:
+            return ""
+        return cut_end(text[: limit - 1], self.secrets).rstrip() + ELLIPSIS
 
     def may_hold_a_secret(self, raw: bytes) -> bool:
         """False when the raw JSON text surely holds no secret: none appears in it as it is,

@@ -154,9 +154,8 @@ async def _post(request: StartRequest, client: TesterArmyClient) -> Started:
         return await _post_group(request, client)
     answer = await client.trigger_webhook(request.target, request.secret or "", request.body)
     if answer.ignored:
-        raise NothingStarted(
-            f"the webhook was ignored: {(answer.reason or 'no reason given')[:200]}"
-        )
+        reason = client.redactor.cut(answer.reason or "no reason given", 200)
+        raise NothingStarted(f"the webhook was ignored: {reason}")
     batch_id = answer.batch_id or (answer.batch_ids[0] if answer.batch_ids else None)
     if answer.run_id is None:
         raise NothingStarted("the webhook started no run this step can wait for (no runId)")

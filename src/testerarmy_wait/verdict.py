@@ -20,6 +20,7 @@ from testerarmy_wait.policy import (
     Result,
     exit_code_for,
 )
+from testerarmy_wait.redaction import cut
 
 if TYPE_CHECKING:
     from testerarmy_wait.baseline.matching import BaselineOutcome, Match
@@ -292,7 +293,7 @@ REASON_TEXT_CHARS = 500  # of the server's text quoted in a reason (the reports 
 
 
 def _cut(text: str) -> str:
-    return text if len(text) <= REASON_TEXT_CHARS else text[: REASON_TEXT_CHARS - 1] + "…"
+    return cut(text, REASON_TEXT_CHARS)  # the answer's secrets are out since it was parsed
 
 
 def _error_detail(code: str, message: str) -> str:

@@ -152,6 +152,7 @@ def test_listing_creating_the_comment_and_a_check_run_conform(prism: str) -> Non
     assert warnings == []
     assert_all_valid(recording)
     calls = {(s.method, s.path) for s in recording.seen}
+    assert ("GET", "/user") in calls
     assert ("GET", "/repos/octo/shop/issues/5/comments") in calls
     assert ("POST", "/repos/octo/shop/issues/5/comments") in calls
     assert ("POST", "/repos/octo/shop/check-runs") in calls
@@ -159,8 +160,8 @@ def test_listing_creating_the_comment_and_a_check_run_conform(prism: str) -> Non
 
 
 def test_editing_the_comment_conforms(prism: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def found(*_args: Any) -> Existing:
-        return Existing("1", "0" * 16)
+    async def found(*_args: Any) -> sticky.Found:
+        return sticky.Found(Existing("1", "0" * 16))
 
     monkeypatch.setattr(sticky, "find", found)
     recording = Recording()
@@ -168,7 +169,8 @@ def test_editing_the_comment_conforms(prism: str, monkeypatch: pytest.MonkeyPatc
     assert (done, warnings) == (["pull request #5: comment updated"], [])
     assert_all_valid(recording)
     assert [(s.method, s.path) for s in recording.seen] == [
-        ("PATCH", "/repos/octo/shop/issues/comments/1")
+        ("GET", "/user"),
+        ("PATCH", "/repos/octo/shop/issues/comments/1"),
     ]
 
 

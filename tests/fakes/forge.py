@@ -1,16 +1,22 @@
 """A stateful fake of the few GitHub and GitLab REST endpoints the review step uses, served
 over real HTTP on 127.0.0.1 (reachable from host-network containers too).
 
-GitHub under ``{url}/github`` (what ``GITHUB_API_URL`` points at):
-list, create and edit issue comments; create and edit check runs.
-GitLab under ``{url}/gitlab/api/v4`` (what ``CI_API_V4_URL`` points at):
-list, create and edit merge-request notes.
+GitHub under ``{url}/github`` (what ``GITHUB_API_URL`` points at): the token's account
+(``GET /user``), list, create and edit issue comments; create and edit check runs.
+GitLab under ``{url}/gitlab/api/v4`` (what ``CI_API_V4_URL`` points at): the token's account
+(``GET /user``), list, create and edit merge-request notes.
 
-Like the real services it checks the token (401), pages lists (``per_page``/``page``, with a
-``Link`` header on GitHub), answers 404 for a comment that was deleted, refuses more than 50
-annotations a request and comment bodies over 65,536 characters (422). Tests script the rest:
-``read_only`` (a fork's token: 403 on every write), and ``fail_next(method, pattern, status,
-headers, times)`` for 429 with Retry-After and 5xx. Every request is kept in ``requests``.
+Like the real services it checks the token (401), names every comment's author (``user:
+{login, type, id}`` on GitHub, ``author: {id, username}`` on GitLab), answers ``GET /user``
+with 403 for GitHub's installation tokens (the job's ``GITHUB_TOKEN``, whose comments are
+github-actions[bot]'s) unless ``github_user`` gives the token an account, pages lists
+(``per_page``/``page``, with a ``Link`` header on GitHub), answers 404 for a comment that was
+deleted, refuses more than 50 annotations a request and comment bodies over 65,536 characters
+(422). Tests script the rest: ``read_only`` (a fork's token: 403 on every write),
+``fail_next(method, pattern, status, headers, times, message)`` for 429 with Retry-After, 5xx
+and what the server says then, ``answer_next`` for a raw body of the test's own, and
+``seed_comments``/``seed_notes`` for comments already there. Every request is kept in
+``requests``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ from urllib.parse import parse_qs, urlsplit
 GITHUB_COMMENT_MAX = 65_536
 GITLAB_NOTE_MAX = 1_000_000
 ANNOTATIONS_MAX = 50
+#: How the job's ``GITHUB_TOKEN`` writes on GitHub.com (it may not ask ``GET /user``).
+ACTIONS_BOT = {"login": "github-actions[bot]", "type": "Bot", "id": 41898282}
 
 
 @dataclass
@@ -44,6 +52,8 @@ class Fault:
     status: int
     headers: dict[str, str]
     times: int
+    payload: Any = None
+    raw: bytes | None = None  # sent as it is, instead of the payload's JSON
 
 
 @dataclass
@@ -51,6 +61,8 @@ class Comment:
     id: int
     body: str
     author: str = "github-actions[bot]"
+    author_type: str = "Bot"
+    author_id: int = 41898282
 
 
 @dataclass
@@ -63,8 +75,13 @@ class CheckRun:
 
 @dataclass
 class ForgeState:
-    github_token: str = "ghs_fake-installation-token-0123456789"
-    gitlab_token: str = "glpat-fake-project-token-0123"
+    github_token: str = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"  # 40 characters
+    gitlab_token: str = "glpat-Xq7bK2mN9pR4sT6vW8yZ"  # 26 characters
+    #: The GitHub token's account; None: an installation token (403 on ``GET /user``).
+    github_user: dict[str, Any] | None = None
+    gitlab_user: dict[str, Any] = field(
+        default_factory=lambda: {"id": 501, "username": "project_1234_bot_7f3a"}
+    )
     read_only: bool = False
     comments: dict[tuple[str, int], list[Comment]] = field(default_factory=dict)
     notes: dict[tuple[str, int], list[Comment]] = field(default_factory=dict)
@@ -72,6 +89,13 @@ class ForgeState:
     requests: list[Received] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     next_id: int = 1000
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A body sent as it is."""
+
+    body: bytes
 
 
 class FakeForge:
@@ -125,24 +149,68 @@ class FakeForge:
         *,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        message: str | None = None,
     ) -> None:
         """The next ``times`` requests ``method`` to a path matching ``pattern`` get
-        ``status``."""
+        ``status``, the server saying ``message``."""
+        payload = {"message": f"fault {status}" if message is None else message}
         with self._lock:
             self.state.faults.append(
-                Fault(method, re.compile(pattern), status, headers or {}, times)
+                Fault(method, re.compile(pattern), status, headers or {}, times, payload)
             )
 
-    def seed_comments(self, repository: str, number: int, bodies: list[str]) -> list[int]:
+    def answer_next(
+        self,
+        method: str,
+        pattern: str,
+        raw: bytes,
+        *,
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+    ) -> None:
+        """The next ``times`` requests ``method`` to a path matching ``pattern`` get ``raw`` as
+        their body (``headers`` say how it is encoded)."""
+        with self._lock:
+            self.state.faults.append(
+                Fault(method, re.compile(pattern), status, headers or {}, times, raw=raw)
+            )
+
+    def seed_comments(
+        self,
+        repository: str,
+        number: int,
+        bodies: list[str],
+        *,
+        author: str = "someone",
+        author_type: str = "User",
+        author_id: int = 7,
+    ) -> list[int]:
         """Comments already on the pull request (other people's, or ours from before)."""
         with self._lock:
             found = self.state.comments.setdefault((repository, number), [])
-            ids = []
-            for body in bodies:
-                self.state.next_id += 1
-                found.append(Comment(self.state.next_id, body, author="someone"))
-                ids.append(self.state.next_id)
-            return ids
+            return [self._add(found, body, author, author_type, author_id) for body in bodies]
+
+    def seed_notes(
+        self,
+        project: str,
+        iid: int,
+        bodies: list[str],
+        *,
+        author: str = "someone",
+        author_id: int = 7,
+    ) -> list[int]:
+        """Notes already on the merge request (other people's, or ours from before)."""
+        with self._lock:
+            found = self.state.notes.setdefault((project, iid), [])
+            return [self._add(found, body, author, "User", author_id) for body in bodies]
+
+    def _add(
+        self, items: list[Comment], body: str, author: str, author_type: str, author_id: int
+    ) -> int:
+        self.state.next_id += 1
+        items.append(Comment(self.state.next_id, body, author, author_type, author_id))
+        return self.state.next_id
 
     def comments(self, repository: str, number: int) -> list[Comment]:
         with self._lock:
@@ -173,7 +241,11 @@ class FakeForge:
                 hit = fault.method == request.method and fault.pattern.search(request.path)
                 if fault.times > 0 and hit:
                     fault.times -= 1
-                    return fault.status, fault.headers, {"message": f"fault {fault.status}"}
+                    return (
+                        fault.status,
+                        fault.headers,
+                        (Raw(fault.raw) if fault.raw is not None else fault.payload),
+                    )
             if request.path.startswith("/github/"):
                 return self._github(request, request.path.removeprefix("/github"))
             if request.path.startswith("/gitlab/api/v4/"):
@@ -185,13 +257,21 @@ class FakeForge:
             return 401, {}, {"message": "Bad credentials"}
         if request.method != "GET" and self.state.read_only:
             return 403, {}, {"message": "Resource not accessible by integration"}
+        user = self.state.github_user
+        if path == "/user" and request.method == "GET":
+            if user is None:
+                return 403, {}, {"message": "Resource not accessible by integration"}
+            return 200, {}, user
         if m := re.fullmatch(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments", path):
             key = (m[1], int(m[2]))
             if request.method == "GET":
                 return self._page(self.state.comments.get(key, []), request, m[0])
             if request.method == "POST":
                 return self._create(
-                    self.state.comments.setdefault(key, []), request, GITHUB_COMMENT_MAX
+                    self.state.comments.setdefault(key, []),
+                    request,
+                    GITHUB_COMMENT_MAX,
+                    user or ACTIONS_BOT,
                 )
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and (
             request.method == "PATCH"
@@ -208,12 +288,20 @@ class FakeForge:
     def _gitlab(self, request: Received, path: str) -> tuple[int, dict[str, str], Any]:
         if request.headers.get("private-token") != self.state.gitlab_token:
             return 401, {}, {"message": "401 Unauthorized"}
+        if path == "/user" and request.method == "GET":
+            return 200, {}, {**self.state.gitlab_user, "name": "testerarmy bot", "bot": True}
         if m := re.fullmatch(r"/projects/([^/]+)/merge_requests/(\d+)/notes", path):
             key = (m[1], int(m[2]))
             if request.method == "GET":
                 return self._page(self.state.notes.get(key, []), request, None)
             if request.method == "POST":
-                return self._create(self.state.notes.setdefault(key, []), request, GITLAB_NOTE_MAX)
+                user = self.state.gitlab_user
+                return self._create(
+                    self.state.notes.setdefault(key, []),
+                    request,
+                    GITLAB_NOTE_MAX,
+                    {"login": user["username"], "type": "User", "id": user["id"]},
+                )
         if (m := re.fullmatch(r"/projects/[^/]+/merge_requests/\d+/notes/(\d+)", path)) and (
             request.method == "PUT"
         ):
@@ -230,7 +318,20 @@ class FakeForge:
         if link_path is not None and page * per_page < len(items):
             next_url = f"{self.github_url}{link_path}?per_page={per_page}&page={page + 1}"
             headers["Link"] = f'<{next_url}>; rel="next"'
-        body = [{"id": c.id, "body": c.body, "user": {"login": c.author}} for c in chunk]
+        if link_path is not None:  # GitHub
+            body = [
+                {
+                    "id": c.id,
+                    "body": c.body,
+                    "user": {"login": c.author, "type": c.author_type, "id": c.author_id},
+                }
+                for c in chunk
+            ]
+        else:
+            body = [
+                {"id": c.id, "body": c.body, "author": {"id": c.author_id, "username": c.author}}
+                for c in chunk
+            ]
         return 200, headers, body
 
     def _body(self, request: Received, limit: int) -> str | None:
@@ -240,13 +341,12 @@ class FakeForge:
         return body
 
     def _create(
-        self, items: list[Comment], request: Received, limit: int
+        self, items: list[Comment], request: Received, limit: int, author: dict[str, Any]
     ) -> tuple[int, dict[str, str], Any]:
         body = self._body(request, limit)
         if body is None:
             return 422, {}, {"message": "Validation Failed"}
-        self.state.next_id += 1
-        items.append(Comment(self.state.next_id, body))
+        self._add(items, body, author["login"], author["type"], author["id"])
         return 201, {}, {"id": self.state.next_id, "body": body}
 
     def _edit(
@@ -314,7 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         forge: FakeForge = self.server.forge  # type: ignore[attr-defined]
         status, headers, payload = forge.answer(request)
-        data = json.dumps(payload).encode()
+        data = payload.body if isinstance(payload, Raw) else json.dumps(payload).encode()
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -1,10 +1,11 @@
 """The client over ``httpx.MockTransport``: bounded bodies, judged JSON, typed errors, secrets
-taken out of what the server says."""
+taken out of what the server says before it is cut."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import zlib
 from collections.abc import AsyncIterator, Callable
 
@@ -243,3 +244,44 @@ def test_a_run_id_cannot_change_the_path_it_is_asked_at() -> None:
 
     asyncio.run(go())
     assert seen == ["/api/v1/runs/%2E%2E%2F%2E%2E%2Fadmin"]
+
+
+GITHUB_TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"  # 40 characters
+GITLAB_TOKEN = "glpat-Xq7bK2mN9pR4sT6vW8yZ"  # 26 characters
+
+
+def answering(
+    status: int, body: bytes, headers: dict[str, str] | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda _request: wire(status, body, headers)
+
+
+def any_four_of(secret: str, text: str) -> bool:
+    return any(secret[n : n + 4] in text for n in range(len(secret) - 3))
+
+
+@pytest.mark.parametrize("secret", [GITHUB_TOKEN, GITLAB_TOKEN, KEY])
+def test_what_the_server_says_is_cut_only_once_its_secrets_are_out(secret: str) -> None:
+    """The server quotes a secret at every offset around the 300-character cut of its
+    message: no part of it reaches the error."""
+    for offset in range(351):
+        said = "." * offset + secret + " is not valid for this project"
+        body = json.dumps({"error": "unauthorized", "message": said}).encode()
+        client = client_for(answering(401, body), secrets=[GITHUB_TOKEN, GITLAB_TOKEN])
+        with pytest.raises(ApiError) as caught:
+            get_run(client)
+        message = caught.value.message
+        assert not any_four_of(secret, message), (offset, message)
+        quoted = message.split("(server said: ", 1)[1][:-1]
+        assert len(quoted) <= 300
+
+
+def test_an_encoding_header_is_quoted_with_its_secrets_out_then_cut() -> None:
+    for offset in range(0, 260, 7):
+        header = "x" * offset + GITHUB_TOKEN
+        client = client_for(
+            answering(200, RUN, {"Content-Encoding": header}), secrets=[GITHUB_TOKEN]
+        )
+        with pytest.raises(ApiError, match="could not be decoded") as caught:
+            get_run(client)
+        assert not any_four_of(GITHUB_TOKEN, caught.value.message), offset

@@ -14,6 +14,7 @@ from testerarmy_wait.baseline.matching import Matcher
 from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.models import Issue, Run
+from testerarmy_wait.redaction import cut
 
 TITLE_CHARS: Final = 300
 DESCRIPTION_CHARS: Final = 500
@@ -32,8 +33,7 @@ class Reported:
 def _cut(text: str | None, limit: int) -> str | None:
     if not text:
         return None
-    one_line = " ".join(text.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+    return cut(" ".join(text.split()), limit)
 
 
 def from_run(run: Run) -> list[Reported]:

@@ -345,7 +345,8 @@ class GitHubReporter:
             self.cmds.plain(message)
 
     def warning(self, message: str) -> None:
-        self.cmds.warning(self._redactor.message(one_line(message, 1000)), title="testerarmy-wait")
+        line = self._redactor.cut(one_line(self._redactor.message(message)), 1000)
+        self.cmds.warning(line, title="testerarmy-wait")
 
     def _write_files(self, finished: Finished) -> list[str]:
         """Outputs and summary; each failure is a problem to report, never the end."""

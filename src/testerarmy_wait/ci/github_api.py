@@ -7,12 +7,13 @@ that says what to check.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.ci import sticky
-from testerarmy_wait.ci.forge import ForgeApi, ForgeError
+from testerarmy_wait.ci.forge import ForgeApi, ForgeError, keeping, parse
 from testerarmy_wait.ci.github import read_event
 from testerarmy_wait.network import Route
 from testerarmy_wait.policy import Result
@@ -30,6 +31,8 @@ PR_EVENTS: Final = ("pull_request", "pull_request_target")
 PR_NUMBER_EVENTS: Final = ("issue_comment", "workflow_run")
 ANNOTATIONS_PER_REQUEST: Final = 50  # GitHub's limit
 CHECK_TEXT_MAX: Final = 60_000
+#: Whom the job's ``GITHUB_TOKEN`` writes as; it may not ask ``GET /user`` (403).
+ACTIONS_BOT: Final = sticky.Author("github-actions[bot]", type="Bot")
 
 
 @dataclass(frozen=True)
@@ -104,17 +107,53 @@ def _thread(pr: PullRequest) -> sticky.Thread:
         list_path=f"repos/{pr.repository}/issues/{pr.number}/comments",
         edit_path=f"repos/{pr.repository}/issues/comments/{{id}}",
         edit_method="PATCH",
+        author_field="user",
+        login_field="login",
+    )
+
+
+async def token_account(api: ForgeApi) -> sticky.Author:
+    """Whom the token writes as: ``GET /user`` for a personal or app-user token. The job's
+    ``GITHUB_TOKEN`` may not ask (403) and writes as github-actions[bot]. ``NoAccount`` when
+    neither can be told."""
+    read = functools.partial(parse, hook=keeping(sticky.account_fields("login")))
+    try:
+        data, _headers = await api.call("GET", "user", ok=(200,), read=read)
+    except ForgeError as error:
+        if error.status == 403:
+            return ACTIONS_BOT
+        raise sticky.NoAccount(str(error), status=error.status) from None
+    account = sticky.author_of(data, "login")
+    if account is None:
+        raise sticky.NoAccount("GET user: an answer that names no account", status=200)
+    return account
+
+
+def _no_account(error: sticky.NoAccount, where: str) -> str:
+    if error.status == 401:
+        return _why(error, f"comment on {where}")
+    return (
+        f"could not comment on {where}: could not tell which account the token writes as "
+        f"({error}), so no comment was written or edited"
     )
 
 
 async def post_comment(
-    api: ForgeApi, pr: PullRequest, *, mode: str, verdict: Verdict, key: str, body: str
-) -> str:
-    """Create, edit or leave the comment; what was done, as one line."""
-    done = await sticky.upsert(api, _thread(pr), key=key, mode=mode, verdict=verdict, body=body)
-    if done == "left":
-        return f"pull request #{pr.number}: comment left as it is ({mode})"
-    return f"pull request #{pr.number}: comment {done}"
+    api: ForgeApi,
+    pr: PullRequest,
+    *,
+    me: sticky.Author,
+    mode: str,
+    verdict: Verdict,
+    key: str,
+    body: str,
+    redactor: Redactor,
+) -> list[str]:
+    """Create, edit or leave the comment ``me`` wrote; what was done, one line each."""
+    done = await sticky.upsert(
+        api, _thread(pr), me=me, key=key, mode=mode, verdict=verdict, body=body
+    )
+    return sticky.done_lines(f"pull request #{pr.number}", "comment", mode, done, redactor)
 
 
 def conclusion(verdict: Verdict) -> str:
@@ -228,12 +267,27 @@ async def publish(
     body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url, secrets=secrets)
     async with api_factory(pr.api_url, headers, secrets=secrets, route=route) as api:
         if mode != "off":
+            where = f"pull request #{pr.number}"
             try:
-                done.append(
-                    await post_comment(api, pr, mode=mode, verdict=verdict, key=key, body=body)
+                me = await token_account(api)
+                done += await post_comment(
+                    api,
+                    pr,
+                    me=me,
+                    mode=mode,
+                    verdict=verdict,
+                    key=key,
+                    body=body,
+                    redactor=Redactor(secrets),
                 )
+            except sticky.NoAccount as error:
+                # Without the token's account no comment can be told from one someone else
+                # wrote with our marker: edit none, and create none either (a new one on every
+                # such job would leave the earlier verdicts standing beside it). One warning
+                # says so; the job's result and summary carry the verdict all the same.
+                warnings.append(_no_account(error, where))
             except ForgeError as error:
-                warnings.append(_why(error, f"comment on pull request #{pr.number}"))
+                warnings.append(_why(error, f"comment on {where}"))
         if check_run:
             text = body.split("\n", 1)[1]  # the comment without its marker
             try:

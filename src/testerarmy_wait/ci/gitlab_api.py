@@ -7,13 +7,15 @@ verdict: any failure is one warning that says what to check.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from testerarmy_wait.ci import sticky
-from testerarmy_wait.ci.forge import ForgeApi, ForgeError
+from testerarmy_wait.ci.forge import ForgeApi, ForgeError, keeping, parse
 from testerarmy_wait.network import Route
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.comment import comment_body, comment_key
 from testerarmy_wait.verdict import Verdict
 
@@ -53,8 +55,23 @@ def _thread(mr: MergeRequest) -> sticky.Thread:
         list_path=notes,
         edit_path=notes + "/{id}",
         edit_method="PUT",
+        author_field="author",
+        login_field="username",
         extra_params=(("sort", "asc"),),
     )
+
+
+async def token_account(api: ForgeApi) -> sticky.Author:
+    """Whom the token writes as (``GET /user``); ``NoAccount`` when it cannot be told."""
+    read = functools.partial(parse, hook=keeping(sticky.account_fields("username")))
+    try:
+        data, _headers = await api.call("GET", "user", ok=(200,), read=read)
+    except ForgeError as error:
+        raise sticky.NoAccount(str(error), status=error.status) from None
+    account = sticky.author_of(data, "username")
+    if account is None or account.id is None:
+        raise sticky.NoAccount("GET user: an answer that names no account", status=200)
+    return account
 
 
 def _why(error: ForgeError, mr: MergeRequest) -> str:
@@ -63,6 +80,11 @@ def _why(error: ForgeError, mr: MergeRequest) -> str:
         return (
             f"{what}: HTTP {error.status}; TESTERARMY_GITLAB_TOKEN must be a project access token "
             "with the api scope (and at least the Reporter role)"
+        )
+    if isinstance(error, sticky.NoAccount):
+        return (
+            f"{what}: could not tell which account the token writes as ({error}), so none was "
+            "written or edited"
         )
     if error.status == 404:
         return f"{what}: HTTP 404, check CI_PROJECT_ID and the token's project"
@@ -85,15 +107,19 @@ async def publish(
         return [], []
     key = comment_key(mr.key_source)
     body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url, secrets=secrets)
+    where = f"merge request !{mr.iid}"
     async with api_factory(
         mr.api_url, {"PRIVATE-TOKEN": token}, secrets=secrets, route=route
     ) as api:
         try:
+            # Without the token's account no note can be told from one someone else wrote with
+            # our marker: edit none, and create none either (a new one on every such job would
+            # leave the earlier verdicts standing beside it). One warning says so; the job's
+            # result and reports carry the verdict all the same.
+            me = await token_account(api)
             done = await sticky.upsert(
-                api, _thread(mr), key=key, mode=mode, verdict=verdict, body=body
+                api, _thread(mr), me=me, key=key, mode=mode, verdict=verdict, body=body
             )
         except ForgeError as error:
             return [], [_why(error, mr)]
-    if done == "left":
-        return [f"merge request !{mr.iid}: note left as it is ({mode})"], []
-    return [f"merge request !{mr.iid}: note {done}"], []
+    return sticky.done_lines(where, "note", mode, done, Redactor(secrets)), []

@@ -19,7 +19,9 @@ import string
 from typing import Final
 from urllib.parse import quote, urlsplit
 
-ELLIPSIS: Final = "…"
+from testerarmy_wait import redaction
+
+ELLIPSIS: Final = redaction.ELLIPSIS
 
 # C0 and C1 control characters, DEL, lone surrogates, and the Unicode bidi controls that
 # can reorder what a reader sees ("Trojan source").
@@ -59,12 +61,13 @@ def strip_controls(text: str) -> str:
 
 
 def cap(text: str, limit: int | None) -> str:
-    """Cut ``text`` to at most ``limit`` characters, ending with an ellipsis when cut."""
+    """Cut ``text`` to at most ``limit`` characters, ending with an ellipsis when cut; the start
+    of a token left at the cut goes too (:func:`redaction.cut_end`)."""
     if limit is None or len(text) <= limit:
         return text
     if limit <= 0:
         return ""
-    return text[: limit - 1].rstrip() + ELLIPSIS
+    return redaction.cut_end(text[: limit - 1]).rstrip() + ELLIPSIS
 
 
 #: Text is cut to this many times its limit before it is cleaned (plus a little): cleaning
@@ -78,7 +81,7 @@ def _precut(text: str, limit: int | None) -> tuple[str, bool]:
     anything was cut."""
     if limit is None or len(text) <= limit * _PRECUT_FACTOR + _PRECUT_EXTRA:
         return text, False
-    return text[: limit * _PRECUT_FACTOR + _PRECUT_EXTRA], True
+    return redaction.cut_end(text[: limit * _PRECUT_FACTOR + _PRECUT_EXTRA]), True
 
 
 def _capped(text: str, limit: int | None, cut: bool) -> str:
@@ -86,7 +89,7 @@ def _capped(text: str, limit: int | None, cut: bool) -> str:
     capped = cap(text, limit)
     if cut and not capped.endswith(ELLIPSIS):
         room = (limit or len(capped) + 1) - 1
-        capped = capped[:room].rstrip() + ELLIPSIS
+        capped = redaction.cut_end(capped[:room]).rstrip() + ELLIPSIS
     return capped
 
 
