@@ -49,6 +49,13 @@ class RunVerdict:
     polls: int = 0
     outcome: RunOutcome | None = None
     known_issues: tuple[KnownIssue, ...] = ()
+    #: New issues (among blocking and other issues) that resemble a baseline entry: shown as
+    #: possibly that known issue, never accepted.
+    possibly_known: tuple[KnownIssue, ...] = ()
+
+    def possibly(self, issue: Issue) -> Match | None:
+        """The baseline entry this new issue possibly is, if any."""
+        return next((p.match for p in self.possibly_known if p.issue is issue), None)
 
     @property
     def issue_count(self) -> int:
@@ -244,11 +251,15 @@ def _classify_completed(
 
 
 def judge_run(
-    outcome: RunOutcome, policy: Policy, known: Mapping[int, Match] | None = None
+    outcome: RunOutcome,
+    policy: Policy,
+    known: Mapping[int, Match] | None = None,
+    possible: Mapping[int, Match] | None = None,
 ) -> RunVerdict:
     """One run's verdict; ``known`` maps positions in the run's issues to the baseline
-    entries they match (those never block)."""
+    entries they match (those never block), ``possible`` to the entries new issues resemble."""
     known = known or {}
+    possible = possible or {}
     run = outcome.run
     status = run.status if run is not None else "unknown"
     if outcome.stop is StopReason.FINISHED and run is not None:
@@ -286,6 +297,9 @@ def judge_run(
         polls=outcome.polls,
         outcome=outcome,
         known_issues=tuple(KnownIssue(listed[n], match) for n, match in accepted),
+        possibly_known=tuple(
+            KnownIssue(listed[n], match) for n, match in sorted(possible.items()) if n < len(listed)
+        ),
     )
 
 
@@ -355,10 +369,16 @@ def decide(
     that match ``baseline`` (on ``today``: expired entries do not) are known, never
     blocking."""
     known_by_run: list[Mapping[int, Match]] = [{} for _ in outcomes]
+    possible_by_run: list[Mapping[int, Match]] = [{} for _ in outcomes]
     outcome_of_baseline = None
     if baseline is not None:
-        known_by_run, outcome_of_baseline = _match_baseline(outcomes, baseline, today)
-    runs = tuple(judge_run(o, policy, k) for o, k in zip(outcomes, known_by_run, strict=True))
+        known_by_run, possible_by_run, outcome_of_baseline = _match_baseline(
+            outcomes, baseline, today
+        )
+    runs = tuple(
+        judge_run(o, policy, k, p)
+        for o, k, p in zip(outcomes, known_by_run, possible_by_run, strict=True)
+    )
     if not runs:
         return usage_error("no run to wait for", policy)
     result = min((r.result for r in runs), key=RESULT_PRECEDENCE.index)
@@ -386,11 +406,13 @@ def decide(
 
 def _match_baseline(
     outcomes: Sequence[RunOutcome], baseline: Baseline, today: date | None
-) -> tuple[list[Mapping[int, Match]], BaselineOutcome]:
+) -> tuple[list[Mapping[int, Match]], list[Mapping[int, Match]], BaselineOutcome]:
+    from testerarmy_wait.baseline.fingerprint import step_at
     from testerarmy_wait.baseline.matching import Matcher, outcome_of
 
     matcher = Matcher(baseline, today or date.today())
     known_by_run: list[Mapping[int, Match]] = []
+    possible_by_run: list[Mapping[int, Match]] = []
     judged: list[tuple[str | None, str]] = []
     matched_entries: set[int] = set()
     for outcome in outcomes:
@@ -398,13 +420,26 @@ def _match_baseline(
         output = run.test_output if run is not None and run.status == "completed" else None
         if run is None or output is None or outcome.stop is not StopReason.FINISHED:
             known_by_run.append({})
+            possible_by_run.append({})
             continue
-        found = matcher.match(output.issues, test_id=run.test_id, feature=output.feature_name)
+        found = matcher.match(
+            output.issues,
+            test_id=run.test_id,
+            feature=output.feature_name,
+            steps=[step_at(i.t_ms, output.steps) for i in output.issues],
+        )
         judged.append((run.test_id, output.feature_name))
-        matched_entries.update(n for n, _match in found.values())
-        known_by_run.append({i: match for i, (_n, match) in found.items()})
+        matched_entries.update(n for n, _match in found.known.values())
+        matched_entries.update(n for n, _match in found.possible.values())  # seen, maybe
+        known_by_run.append({i: match for i, (_n, match) in found.known.items()})
+        possible_by_run.append({i: match for i, (_n, match) in found.possible.items()})
     known = sum(len(k) for k in known_by_run)
-    return known_by_run, outcome_of(matcher, judged, matched_entries, known)
+    possible = sum(len(p) for p in possible_by_run)
+    return (
+        known_by_run,
+        possible_by_run,
+        outcome_of(matcher, judged, matched_entries, known, possible),
+    )
 
 
 def usage_error(message: str, policy: Policy | None = None) -> Verdict:

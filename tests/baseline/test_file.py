@@ -4,6 +4,7 @@ by the JSON Schema shipped in the package (the schema and the reader agree)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -73,7 +74,7 @@ def test_a_good_file_is_read_with_the_line_of_each_entry() -> None:
 BAD = [
     ('{"version": 1, "entries": [\n  {"title": "x",}\n]}', "line 2: not valid JSON"),
     ("[]", "line 1: the file must hold one JSON object"),
-    ('{"version": 2, "entries": []}', "line 1: version must be 1"),
+    ('{"version": 3, "entries": []}', "line 1: version must be 1 or 2 (found 3)"),
     ('{"version": 1}', "line 1: entries must be a list"),
     ('{"version": 1, "entries": [], "extra": 1}', "line 1: unknown key 'extra'"),
     (
@@ -108,7 +109,7 @@ BAD = [
     ('{"version": 1, "entries": [], "version": 1}', "line 1: key 'version' appears twice"),
     ('{"version": 1, "entries": [\n{"title": "x"} {"title": "y"}]}', "line 2: not valid JSON"),
     ('{"version": 1, "entries": {}}', "line 1: entries must be a list"),
-    ('{"version": true, "entries": []}', "version must be 1 (found true)"),
+    ('{"version": true, "entries": []}', "version must be 1 or 2 (found true)"),
     ('{"version": 1, "entries": [], "comment": 5}', "comment must be a string"),
     ('{\n"entries": [], "version": 1,\n"x": ' + "[" * 100_000 + "]" * 100_000 + "}", "line 3"),
     ('{"version": 1, "entries": [' + "[" * 100_000 + "]" * 100_000 + "]}", "nested too deeply"),
@@ -227,3 +228,38 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     with pytest.raises(BaselineError, match="baseline big.json: larger than 4 MiB"):
         read_baseline(path, "big.json")
     assert MAX_FILE_BYTES == 4 * 2**20
+
+
+def test_version_2_keeps_what_the_agent_said_and_version_1_is_still_read() -> None:
+    entry = Entry(
+        title="Amount field accepts negative numbers",
+        test_id="T",
+        expected="Negative amounts are rejected.",
+        actual="-50 is accepted.",
+        reproduction=("Open a new transfer", "Type -50"),
+        step="Enter the amount",
+    )
+    text = dump_baseline([entry])
+    assert '"version": 2' in text
+    assert schema_accepts(text)
+    [again] = parse_baseline(text, "b.json").entries
+    assert (again.expected, again.actual, again.step) == (entry.expected, entry.actual, entry.step)
+    assert again.reproduction == entry.reproduction
+    assert not again.legacy
+    old = parse_baseline(GOOD, "b.json").entries[0]  # a file of version 1
+    assert old.legacy
+
+
+@pytest.mark.parametrize(
+    ("reproduction", "message"),
+    [
+        ('"Open the page"', "entries[0].reproduction must be a list of strings"),
+        ("[1, 2]", "entries[0].reproduction must be a list of strings"),
+        ("[" + ", ".join(['"x"'] * 21) + "]", "entries[0].reproduction: at most 20 steps"),
+    ],
+)
+def test_reproduction_steps_are_a_short_list_of_strings(reproduction: str, message: str) -> None:
+    text = f'{{"version": 2, "entries": [\n{{"title": "x", "reproduction": {reproduction}}}]}}'
+    with pytest.raises(BaselineError, match=re.escape(f"line 2: {message}")):
+        parse_baseline(text, "b.json")
+    assert not schema_accepts(text)

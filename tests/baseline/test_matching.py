@@ -6,7 +6,7 @@ import random
 from datetime import date
 from typing import Any
 
-from testerarmy_wait.baseline.matching import Matcher
+from testerarmy_wait.baseline.matching import Found, Matcher
 from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.models import Issue, Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
@@ -37,11 +37,23 @@ def issue(key: str, wording: int, **fields: Any) -> Issue:
     return Issue.model_validate({**problem(key).issue(wording), **fields})
 
 
-def match(entries: list[Entry], issues: list[Issue], **where: Any) -> dict[int, int]:
-    found = Matcher(Baseline(tuple(entries), "b.json"), TODAY).match(
-        issues, test_id=where.get("test_id"), feature=where.get("feature", "")
+def found_in(entries: list[Entry], issues: list[Issue], **where: Any) -> Found:
+    return Matcher(Baseline(tuple(entries), "b.json"), TODAY).match(
+        issues,
+        test_id=where.get("test_id"),
+        feature=where.get("feature", ""),
+        steps=where.get("steps", ()),
     )
-    return {i: n for i, (n, _m) in found.items()}
+
+
+def match(entries: list[Entry], issues: list[Issue], **where: Any) -> dict[int, int]:
+    """Issue -> entry, known matches only."""
+    return {i: n for i, (n, _m) in found_in(entries, issues, **where).known.items()}
+
+
+def possible(entries: list[Entry], issues: list[Issue], **where: Any) -> dict[int, int]:
+    """Issue -> entry, issues shown as possibly that entry (new all the same)."""
+    return {i: n for i, (n, _m) in found_in(entries, issues, **where).possible.items()}
 
 
 def test_reworded_reports_match_their_own_entries_one_to_one() -> None:
@@ -111,10 +123,10 @@ def test_each_match_says_which_entry_and_why() -> None:
     found = Matcher(Baseline((entry("order-total", line=7),), "b.json"), TODAY).match(
         [issue("order-total", 1)], test_id=None, feature=""
     )
-    why = found[0][1].why
+    why = found.known[0][1].why
     assert "line 7" in why
     assert "page /orders/*" in why
-    assert "similar" in why
+    assert "alike (at least 0.30" in why  # an entry of version 1: titles compared as then
     assert "shipping" in why or "total" in why
 
 

@@ -40,7 +40,7 @@ def test_merging_again_keeps_reasons_and_expiry_and_adds_only_what_is_new() -> N
     text = dump_baseline(existing)
     again = merge(
         Baseline(tuple(existing), "b.json"),
-        reported(3, (*KNOWN_SET, "order-invoice")),
+        reported(1, (*KNOWN_SET, "order-invoice")),
         today=TODAY,
         reason="SHOP-2",
     )

@@ -80,7 +80,7 @@ def test_after_accepting_reworded_known_issues_pass(sandbox: Any, accepted: Path
     known = report["runs"][0]["knownIssues"]
     assert len(known) == 4
     assert all(k["baselineEntry"]["reason"] == "SHOP-7 <b>@team</b>" for k in known)
-    assert all("similar" in k["why"] and k["baselineEntry"]["line"] for k in known)
+    assert all(" alike (at least " in k["why"] and k["baselineEntry"]["line"] for k in known)
     assert "Known issues: 4" in job.summary_text
     assert_safe(job.summary)
     assert "@team" not in job.summary  # every @ is broken up

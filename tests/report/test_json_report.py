@@ -105,7 +105,15 @@ def test_a_run_with_more_than_the_listed_maximum_says_what_it_left_out() -> None
     briefed = [i for i in run["issues"] if i.get("detailsOmitted")]
     assert omitted["issueDetails"] == len(briefed) > 0
     assert run["issues"][0].get("description")  # the worst issue keeps its details
-    assert set(briefed[0]) == {"name", "type", "severity", "blocking", "url", "detailsOmitted"}
+    assert set(briefed[0]) == {
+        "name",
+        "type",
+        "severity",
+        "blocking",
+        "url",
+        "detailsOmitted",
+        "possiblyKnown",
+    }
     failed = [s for s in data["output"]["steps"] if s.get("status") == "failed"]
     listed_failed = [s for s in run["steps"] if s["status"] == "failed"]
     assert len(listed_failed) == min(len(failed), MAX_LISTED)  # failed steps are kept

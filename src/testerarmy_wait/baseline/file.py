@@ -4,7 +4,7 @@ a change reviews well.
 
     {
       "$schema": "https://.../baseline.schema.json",
-      "version": 1,
+      "version": 2,
       "entries": [
         {"testId": "...", "type": "issue", "page": "/checkout/payment",
          "title": "Payment never completes", "severity": 5,
@@ -22,8 +22,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
-from testerarmy_wait.baseline.fingerprint import page_of, type_of
-from testerarmy_wait.baseline.model import FORMAT_VERSION, SCHEMA_URL, Baseline, Entry
+from testerarmy_wait.baseline.fingerprint import MAX_STEPS, page_of, type_of
+from testerarmy_wait.baseline.model import (
+    FORMAT_VERSION,
+    READ_VERSIONS,
+    SCHEMA_URL,
+    Baseline,
+    Entry,
+)
 from testerarmy_wait.errors import UsageError
 
 #: A baseline is a reviewed list, not a data dump: a larger file is refused before it is read.
@@ -33,7 +39,8 @@ MAX_ENTRIES: Final = 20_000
 MAX_TEXT: Final = 2000
 _TOP_KEYS: Final = frozenset({"$schema", "version", "entries", "comment"})
 _ENTRY_KEYS: Final = frozenset(
-    {"testId", "feature", "type", "page", "title", "description", "severity", "reason", "expires"}
+    {"testId", "feature", "type", "page", "title", "description", "severity", "reason"}
+    | {"expires", "expected", "actual", "reproduction", "step"}
 )
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
@@ -163,10 +170,10 @@ def parse_baseline(text: str, display: str) -> Baseline:
     if reader.skip_space():
         reader.invalid(reader.pos, "extra data after the object")
     version = found.get("version")
-    if isinstance(version, bool) or version != FORMAT_VERSION:
+    if isinstance(version, bool) or version not in READ_VERSIONS:
         reader.fail(
             top_pos,
-            f"version must be {FORMAT_VERSION} (found {_kind(version)}); "
+            f"version must be {' or '.join(map(str, READ_VERSIONS))} (found {_kind(version)}); "
             "a newer testerarmy-wait may have written it",
         )
     if "entries" not in found:
@@ -236,6 +243,13 @@ def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:
         except ValueError:
             reader.fail(pos, f"{where}.expires is not a date (YYYY-MM-DD)")
     page = text("page")
+    steps = raw.get("reproduction", [])
+    if not isinstance(steps, list) or not all(isinstance(x, str) for x in steps):
+        reader.fail(pos, f"{where}.reproduction must be a list of strings")
+    if len(steps) > MAX_STEPS or any(len(x) > MAX_TEXT for x in steps):
+        reader.fail(
+            pos, f"{where}.reproduction: at most {MAX_STEPS} steps of {MAX_TEXT} characters"
+        )
     return Entry(
         title=title.strip(),
         description=text("description"),
@@ -246,6 +260,10 @@ def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:
         severity=severity,
         reason=text("reason"),
         expires=day,
+        expected=text("expected"),
+        actual=text("actual"),
+        reproduction=tuple(steps),
+        step=text("step"),
         line=line,
     )
 

@@ -1,30 +1,39 @@
-"""What makes two issue reports the same problem, without a model: the page, normalised, and
-the title's words, normalised, compared by their overlap.
+"""What an issue report is compared by, without a model: where it is (the page, normalised;
+its area; the test step it was reported in) and its words, normalised.
 
 The agent writes its reports anew on every run: the same problem comes back with other words,
 another word order, another order id in the URL. So the page is the URL's path only (no
 scheme, host, query or fragment; a ``#/route`` of a single-page app counts as the path),
-lower-cased, with id-like segments replaced by ``*``; and a title becomes the set of its
-content words, stemmed, without stop words or negations. Two titles are as similar as the Dice
-coefficient of those sets. Pure and deterministic: same inputs, same answer.
+lower-cased, with id-like segments replaced by ``*``; and each part of a report (title,
+description, expected and actual behaviour, reproduction steps) becomes the set of its content
+words, stemmed, without stop words or negations. ``matching`` weighs and compares them. Pure
+and deterministic: same inputs, same answer.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:
+    from testerarmy_wait.models import Issue, Step
 
 ID_SEGMENT: Final = "*"
 #: Only the start of a text is fingerprinted: a title or description from the server may be
 #: megabytes long, and its first words are the ones that name the problem.
 TEXT_CHARS: Final = 2000
+#: Reproduction steps read of one report.
+MAX_STEPS: Final = 20
 _UUID: Final = re.compile(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}")
 _HEX_ID: Final = re.compile(r"(?=[0-9a-f]*\d)[0-9a-f]{8,}")
 _LONG_NUMBER: Final = re.compile(r"\d{4,}")
 _MIXED_TOKEN: Final = re.compile(r"(?=\S*\d)(?=\S*[a-z])[a-z0-9_\-]{10,}")
+#: A short prefix and an id: tr_88a1, acc-1182, st_20240331.pdf.
+_PREFIXED_ID: Final = re.compile(r"[a-z]{1,8}[_\-](?=[a-z0-9]*\d)[a-z0-9]+(?:\.[a-z0-9]{1,5})?")
 _WORD: Final = re.compile(r"[^\W_]+")
 _SCHEME_AND_HOST: Final = re.compile(r"^(?:[a-z][a-z0-9+.\-]*:)?//[^/?#]*", re.IGNORECASE)
 
@@ -110,7 +119,66 @@ def _segment(segment: str) -> str:
         return ID_SEGMENT
     if _LONG_NUMBER.search(segment) or _MIXED_TOKEN.fullmatch(segment):
         return ID_SEGMENT
+    if _PREFIXED_ID.fullmatch(segment):
+        return ID_SEGMENT
     return segment
+
+
+def area_of(page: str) -> str:
+    """The area of the app a page is in: its first path segment ("" for none or an id)."""
+    first = page.split("/", 2)[1] if page.startswith("/") else ""
+    return "" if first == ID_SEGMENT else first
+
+
+def step_key(title: str | None) -> str:
+    """A test step's title as steps are compared: case and spacing ignored."""
+    return " ".join((title or "")[:TEXT_CHARS].casefold().split())
+
+
+def step_at(t_ms: int | None, steps: Sequence[Step]) -> str | None:
+    """The title of the test step that was running at ``t_ms`` (an issue's ``tMs``): the
+    first whose ``startedAtMs``..``completedAtMs`` holds it; None when none does."""
+    if t_ms is None:
+        return None
+    for step in steps:
+        start, end = step.started_at_ms, step.completed_at_ms
+        if start is not None and end is not None and start <= t_ms <= end and step.title.strip():
+            return step.title.strip()[:TEXT_CHARS]
+    return None
+
+
+#: The parts of a report, in the order ``report_fields`` gives their words.
+FIELDS: Final = ("title", "description", "expected", "actual", "reproduction")
+
+
+def issue_fields(issue: Issue) -> tuple[frozenset[str], ...]:
+    """The content words of each part of an issue (see ``FIELDS``)."""
+    return report_fields(
+        issue.name,
+        issue.description,
+        issue.expected_behavior,
+        issue.actual_behavior,
+        issue.reproduction_steps,
+    )
+
+
+def report_fields(
+    title: str,
+    description: str | None,
+    expected: str | None,
+    actual: str | None,
+    steps: Sequence[str],
+) -> tuple[frozenset[str], ...]:
+    """The content words of a report's title, description, expected and actual behaviour and
+    reproduction steps (the first ``TEXT_CHARS`` characters of each, ``MAX_STEPS`` steps)."""
+    reproduction = frozenset().union(*(words_of(step) for step in steps[:MAX_STEPS]))
+    return (
+        words_of(title),
+        words_of(description or ""),
+        words_of(expected or ""),
+        words_of(actual or ""),
+        reproduction,
+    )
 
 
 def _stem(word: str) -> str:
@@ -151,18 +219,6 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 1.0 if a == b else 0.0
     return 2 * len(a & b) / (len(a) + len(b))
-
-
-def likeness(
-    title: frozenset[str],
-    everything: frozenset[str],
-    other: frozenset[str],
-    other_all: frozenset[str],
-) -> float:
-    """How alike two reports are: their titles' similarity, or that of all their words
-    (title and description) when it is higher: a reworded title often keeps its
-    description's words."""
-    return max(similarity(title, other), similarity(everything, other_all))
 
 
 def type_of(issue_type: str | None) -> str:

@@ -1,32 +1,60 @@
-"""Which issues of a run are known: matched, one to one, to the entries of the baseline.
+"""Which issues of a run are known: matched, one to one, to the entries of the baseline, in two
+tiers. A *known* issue is a confident match and never blocks; a *possible* one is new (it
+blocks as usual) but is shown as possibly the known issue it resembles, with the command that
+accepts it. Never the other way round: every doubt makes an issue new.
 
-An issue matches an entry when the entry is about this run's test (or feature, or any test),
-has not expired, has the same type and page (an entry without a page: any page), accepts the
-issue's severity, and their titles are at least ``THRESHOLD`` similar. Each entry matches at
-most one issue of a run and each issue at most one entry: best pairs first, ties broken by
-the entries' content, so the answer depends neither on anything but the inputs nor on the
-order of the file. Every match says why.
+An issue and an entry are compared when the entry is about this run's test (or feature, or
+any test), has not expired, has the same type and is in the same place: the same page, the
+same test step, the same area of the app (the first segment of the path), or an entry for any
+page. Their likeness is the Dice coefficient of their words (title, description, expected and
+actual behaviour, reproduction steps), each word weighted by how rare it is among the run's
+issues and the entries compared (a word every report of the page uses says little about which
+problem it is). Pairs are taken best first, one to one. A pair is known when its likeness
+reaches ``THRESHOLD``, it stands ``MARGIN`` clear of the next best entry of the issue and
+the next best issue of the entry, and the issue is no worse than the severity accepted; any
+other pair from ``POSSIBLE_FROM`` is possible. Ties are broken by the entries' content, so
+the answer depends on nothing but the inputs, not even on the order of the file.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Final
 
-from testerarmy_wait.baseline.fingerprint import likeness, page_of, type_of, words_of
+from testerarmy_wait.baseline.fingerprint import (
+    area_of,
+    feature_key,
+    issue_fields,
+    page_of,
+    step_key,
+    type_of,
+)
+from testerarmy_wait.baseline.fingerprint import (
+    similarity as dice,
+)
 from testerarmy_wait.baseline.model import Baseline, Entry
 
 if TYPE_CHECKING:
     from testerarmy_wait.models import Issue
 
-#: Title similarity (Dice coefficient of content words) from which two reports are the same
-#: problem; chosen with bench/baseline_matching.py.
-THRESHOLD: Final = 0.3
-#: With more entries than this on one page, candidates are those sharing a title word.
-_INDEX_FROM: Final = 32
+#: Likeness from which a match is known; chosen with bench/baseline_matching.py so that no
+#: new problem of its tuning corpora is taken for a known one.
+THRESHOLD: Final = 0.35
+#: For an entry of version 1 of the file (title and description only, no step): the
+#: unweighted likeness of titles, or of titles and descriptions, from which it is known, on
+#: its own page only; as version 1 matched, so that a file written then keeps its matches.
+LEGACY_THRESHOLD: Final = 0.30
+#: A known match stands this far above the issue's and the entry's next best pair.
+MARGIN: Final = 0.03
+#: Likeness from which an issue is shown as possibly a known one (it stays new).
+POSSIBLE_FROM: Final = 0.15
+#: Added to every word's inverse document frequency, so that words shared by every report
+#: still count a little.
+_IDF_FLOOR: Final = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,6 +62,19 @@ class Match:
     entry: Entry
     score: float
     why: str
+    doubt: str = ""  # why it is only possibly this entry (new all the same); "": known
+
+    @property
+    def known(self) -> bool:
+        return not self.doubt
+
+
+@dataclass(frozen=True)
+class Found:
+    """Issue position -> (entry position, match), one to one over both tiers."""
+
+    known: dict[int, tuple[int, Match]] = field(default_factory=dict)
+    possible: dict[int, tuple[int, Match]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,86 +86,379 @@ class BaselineOutcome:
     known: int  # issues matched, over all runs
     no_longer_seen: tuple[Entry, ...]  # applied to a judged run, matched nothing
     expired: tuple[Entry, ...]
+    possible: int = 0  # new issues shown as possibly a known one
 
 
-class _Page:
-    """The entries of one (type, page), with a word index once there are many."""
+@dataclass(frozen=True)
+class _Report:
+    """What an issue is compared by."""
 
-    def __init__(self) -> None:
-        self.entries: list[tuple[int, Entry]] = []
-        self._by_word: dict[str, list[int]] | None = None
+    kind: str
+    page: str
+    area: str
+    step: str
+    fields: tuple[frozenset[str], ...]  # words of each part (see ``fingerprint.FIELDS``)
 
-    def candidates(self, words: frozenset[str]) -> list[tuple[int, Entry]]:
-        if len(self.entries) <= _INDEX_FROM:
-            return self.entries
-        if self._by_word is None:
-            self._by_word = defaultdict(list)
-            for position, (_n, entry) in enumerate(self.entries):
-                for word in entry.all_words:
-                    self._by_word[word].append(position)
-        positions = sorted({p for w in words for p in self._by_word.get(w, ())})
-        return [self.entries[p] for p in positions]
+    @property
+    def words(self) -> frozenset[str]:
+        return frozenset().union(*self.fields)
+
+
+def _weights(documents: Sequence[frozenset[str]]) -> dict[str, float]:
+    counts: dict[str, int] = defaultdict(int)
+    for words in documents:
+        for word in words:
+            counts[word] += 1
+    total = len(documents) + 1
+    return {word: math.log(total / n) + _IDF_FLOOR for word, n in counts.items()}
 
 
 class Matcher:
     """A baseline made ready for matching on ``today`` (expired entries left out)."""
 
-    def __init__(self, baseline: Baseline, today: date, threshold: float = THRESHOLD) -> None:
+    def __init__(
+        self,
+        baseline: Baseline,
+        today: date,
+        threshold: float = THRESHOLD,
+        *,
+        margin: float = MARGIN,
+        possible_from: float = POSSIBLE_FROM,
+    ) -> None:
         self.baseline = baseline
         self.today = today
         self.threshold = threshold
-        self._pages: dict[tuple[str, str | None], _Page] = defaultdict(_Page)
+        self.margin = margin
+        self.possible_from = min(possible_from, threshold)
+        # Entries by what they apply to: a job of many runs looks only at each run's own.
+        self._by_test: dict[str, list[int]] = defaultdict(list)
+        self._by_feature: dict[str, list[int]] = defaultdict(list)
+        self._anywhere: list[int] = []
         for n, entry in enumerate(baseline.entries):
-            if not entry.expired(today):
-                self._pages[(entry.type, entry.page)].entries.append((n, entry))
+            if entry.expired(today):
+                continue
+            if entry.test_id is not None:
+                self._by_test[entry.test_id.casefold()].append(n)
+            elif entry.feature is not None:
+                self._by_feature[feature_key(entry.feature)].append(n)
+            else:
+                self._anywhere.append(n)
 
-    def _candidates(self, kind: str, page: str, words: frozenset[str]) -> list[tuple[int, Entry]]:
-        found: list[tuple[int, Entry]] = []
-        for key in ((kind, page), (kind, None)):
-            if key in self._pages:
-                found += self._pages[key].candidates(words)
-        return found
+    def _applying(self, test_id: str | None, feature: str) -> list[int]:
+        found = list(self._anywhere)
+        if test_id is not None:
+            found += self._by_test.get(test_id.casefold(), [])
+        found += self._by_feature.get(feature_key(feature), [])
+        return sorted(found)
 
     def match(
-        self, issues: Sequence[Issue], *, test_id: str | None, feature: str
-    ) -> dict[int, tuple[int, Match]]:
-        """Issue position -> (entry position, match), one to one."""
-        pairs: list[tuple[float, int, int, Entry, str]] = []
-        for i, issue in enumerate(issues):
-            kind, page = type_of(issue.type), page_of(issue.url)
-            words = words_of(issue.name)
-            everything = words | words_of(issue.description)
-            for n, entry in self._candidates(kind, page, everything):
-                if not entry.applies_to(test_id, feature):
-                    continue
-                if issue.severity is None:
-                    continue  # an unreadable severity is never accepted
-                if entry.severity is not None and issue.severity > entry.severity:
-                    continue
-                score = likeness(words, everything, entry.words, entry.all_words)
-                if score >= self.threshold:
-                    pairs.append((-score, i, n, entry, page))
-        # Best first; ties go to the same entry whatever the order of the file.
-        pairs.sort(key=lambda p: (p[0], p[1], p[3].sort_key(), p[2]))
-        taken_issues: dict[int, tuple[int, Match]] = {}
-        taken_entries: set[int] = set()
-        for negative, i, n, entry, page in pairs:
-            if i in taken_issues or n in taken_entries:
+        self,
+        issues: Sequence[Issue],
+        *,
+        test_id: str | None,
+        feature: str,
+        steps: Sequence[str | None] = (),
+    ) -> Found:
+        """The run's known and possible issues; ``steps`` names the test step each issue was
+        reported in, where it is known."""
+        entries = [(n, self.baseline.entries[n]) for n in self._applying(test_id, feature)]
+        if not entries or not issues:
+            return Found()
+        reports = [
+            _report(issue, steps[i] if i < len(steps) else None) for i, issue in enumerate(issues)
+        ]
+        weight = _weights([r.words for r in reports] + [e.all_words for _n, e in entries])
+        issue_groups = _issue_groups(issues, reports)
+        entry_groups = _entry_groups(entries)
+        pairs = _scored(
+            issue_groups,
+            entry_groups,
+            weight,
+            threshold=self.threshold,
+            floor=self.possible_from,
+        )
+        return self._assign(issues, pairs, weight)
+
+    def _assign(
+        self, issues: Sequence[Issue], pairs: list[_Pair], weight: dict[str, float]
+    ) -> Found:
+        """Best pairs first, one to one; a group of alike issues takes a group of alike
+        entries member by member (issues in their order, entries in the file's sort order)."""
+        pairs.sort(
+            key=lambda p: (-p.score, p.issues.members[0], p.entries.order, p.entries.members[0][0])
+        )
+        by_issues: dict[int, list[_Pair]] = defaultdict(list)
+        by_entries: dict[int, list[_Pair]] = defaultdict(list)
+        for pair in pairs:
+            by_issues[id(pair.issues)].append(pair)
+            by_entries[id(pair.entries)].append(pair)
+        found = Found()
+        for pair in pairs:
+            group, pool = pair.issues, pair.entries
+            if group.free == len(group.members) or pool.free == len(pool.members):
                 continue
-            taken_entries.add(n)
-            words = words_of(issues[i].name)
-            why = _why(entry, page, -negative, words, self.threshold)
-            taken_issues[i] = (n, Match(entry, -negative, why))
-        return taken_issues
+            rival = max(
+                _rival_entries(by_issues[id(group)], pool, weight, self.threshold),
+                _rival_issues(by_entries[id(pool)], group, weight, self.threshold),
+            )
+            while group.free < len(group.members) and pool.free < len(pool.members):
+                i = group.members[group.free]
+                n, entry = pool.members[pool.free]
+                group.free += 1
+                pool.free += 1
+                doubt = _doubt(
+                    issues[i],
+                    entry,
+                    pair.score,
+                    rival=rival,
+                    threshold=pair.threshold,
+                    margin=self.margin,
+                )
+                why = _why(
+                    entry, group.report, pair.score, weight, threshold=pair.threshold, doubt=doubt
+                )
+                tier = found.possible if doubt else found.known
+                tier[i] = (n, Match(entry, pair.score, why, doubt))
+        return found
 
 
-def _why(entry: Entry, page: str, score: float, words: frozenset[str], threshold: float) -> str:
-    shared = ", ".join(sorted(words & entry.words)[:8])
-    where = f"page {page or '(none)'}" if entry.page is not None else "any page"
+@dataclass(eq=False)
+class _Issues:
+    """Issues of a run that are alike in everything matching looks at."""
+
+    report: _Report
+    members: list[int]  # positions in the run, ascending
+    free: int = 0  # members[free:] are not matched yet
+    compared: _Compared | None = None
+
+
+@dataclass(eq=False)
+class _Entries:
+    """Entries alike in everything matching looks at, in the file's sort order."""
+
+    entry: Entry
+    members: list[tuple[int, Entry]]
+    order: tuple[str, ...]
+    free: int = 0
+    compared: _Compared | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class _Pair:
+    score: float
+    issues: _Issues
+    entries: _Entries
+    threshold: float  # from which this pair is known
+
+
+def _issue_groups(issues: Sequence[Issue], reports: Sequence[_Report]) -> list[_Issues]:
+    groups: dict[tuple[_Report, int | None], _Issues] = {}
+    for i, (issue, report) in enumerate(zip(issues, reports, strict=True)):
+        key = (report, issue.severity)
+        if key in groups:
+            groups[key].members.append(i)
+        else:
+            groups[key] = _Issues(report, [i])
+    return list(groups.values())
+
+
+def _entry_groups(entries: Sequence[tuple[int, Entry]]) -> list[_Entries]:
+    groups: dict[tuple[object, ...], list[tuple[int, Entry]]] = defaultdict(list)
+    for n, entry in entries:
+        key = (entry.fields, entry.type, entry.page, step_key(entry.step), entry.severity)
+        groups[key].append((n, entry))
+    out = []
+    for members in groups.values():
+        members.sort(key=lambda m: (m[1].sort_key(), m[0]))
+        out.append(_Entries(members[0][1], members, members[0][1].sort_key()))
+    return out
+
+
+def _report(issue: Issue, step: str | None) -> _Report:
+    page = page_of(issue.url)
+    return _Report(type_of(issue.type), page, area_of(page), step_key(step), issue_fields(issue))
+
+
+def _places(report: _Report) -> list[tuple[str, str]]:
+    """The index keys an issue's entries may be found under."""
+    keys = [("page", report.page), ("any", "")]
+    if report.area:
+        keys.append(("area", report.area))
+    if report.step:
+        keys.append(("step", report.step))
+    return keys
+
+
+def _present(fields: tuple[frozenset[str], ...]) -> int:
+    """Which parts a report has, as bits (the title always counts)."""
+    return 1 | sum(1 << n for n, words in enumerate(fields) if words)
+
+
+class _Compared:
+    """A report's words over the parts it shares with another (cached per set of parts), and
+    their weight."""
+
+    def __init__(self, fields: tuple[frozenset[str], ...], weight: dict[str, float]) -> None:
+        self.fields = fields
+        self.has = _present(fields)
+        self._weight = weight
+        self._cache: dict[int, tuple[frozenset[str], float]] = {}
+
+    def over(self, parts: int) -> tuple[frozenset[str], float]:
+        if parts not in self._cache:
+            words = frozenset().union(*(w for n, w in enumerate(self.fields) if parts >> n & 1))
+            self._cache[parts] = (words, sum(self._weight[w] for w in words))
+        return self._cache[parts]
+
+
+def likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> float:
+    """The weighted Dice coefficient of two reports' words, over the parts both have: an entry
+    written before expected and actual behaviour were kept is not made less alike by them."""
+    parts = one.has & other.has
+    words, total = one.over(parts)
+    other_words, other_total = other.over(parts)
+    if not total or not other_total:
+        return 0.0
+    return 2 * sum(weight[w] for w in words & other_words) / (total + other_total)
+
+
+def _legacy_likeness(report: _Report, entry: Entry) -> float:
+    """Version 1's likeness: titles, or titles and descriptions, whichever is higher
+    (unweighted Dice); only on the entry's own page (or any page)."""
+    if entry.page is not None and entry.page != report.page:
+        return 0.0
+    title, description = report.fields[0], report.fields[1]
+    return max(
+        dice(title, entry.fields[0]), dice(title | description, entry.fields[0] | entry.fields[1])
+    )
+
+
+def _scored(
+    issue_groups: Sequence[_Issues],
+    entry_groups: Sequence[_Entries],
+    weight: dict[str, float],
+    *,
+    threshold: float,
+    floor: float,
+) -> list[_Pair]:
+    """Every placed pair of groups from ``floor``: only the entries placed where the issue is
+    and sharing a word with it are looked at (indexes by place and word), each pair once."""
+    by_place: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for alike in entry_groups:
+        alike.compared = _Compared(alike.entry.fields, weight)
+    for position, alike in enumerate(entry_groups):
+        entry = alike.entry
+        places = [("any", "")] if entry.page is None else [("page", entry.page)]
+        if entry.page is not None and area_of(entry.page):
+            places.append(("area", area_of(entry.page)))
+        if entry.step is not None and step_key(entry.step):
+            places.append(("step", step_key(entry.step)))
+        for place in places:
+            index = by_place[place]
+            for word in entry.all_words:
+                index[word].append(position)
+    out = []
+    for group in issue_groups:
+        report = group.report
+        mine = group.compared = _Compared(report.fields, weight)
+        found: set[int] = set()
+        for place in _places(report):
+            if place in by_place:
+                index = by_place[place]
+                for word in report.words:
+                    found.update(index.get(word, ()))
+        for position in sorted(found):
+            entries = entry_groups[position]
+            if entries.entry.type != report.kind:
+                continue
+            if entries.entry.legacy:
+                score, known_from = _legacy_likeness(report, entries.entry), LEGACY_THRESHOLD
+            else:
+                score, known_from = likeness(mine, _of(entries), weight), threshold
+            if score >= floor:
+                out.append(_Pair(score, group, entries, known_from))
+    return out
+
+
+def _of(group: _Issues | _Entries) -> _Compared:
+    assert group.compared is not None  # set by _scored before any pair exists
+    return group.compared
+
+
+def _same_problem(one: _Entries, other: _Entries, weight: dict[str, float], known: float) -> bool:
+    """Two entries alike enough to be one problem in two wordings (a team that accepted a
+    reworded report has both): not rivals of each other."""
+    if one.entry.legacy or other.entry.legacy:
+        a, b = one.entry.fields, other.entry.fields
+        return max(dice(a[0], b[0]), dice(a[0] | a[1], b[0] | b[1])) >= LEGACY_THRESHOLD
+    return likeness(_of(one), _of(other), weight) >= known
+
+
+def _rival_entries(
+    candidates: list[_Pair], pool: _Entries, weight: dict[str, float], known: float
+) -> float:
+    """The best other entry of these issues still free that is not the same problem."""
+    for pair in candidates:
+        other = pair.entries
+        if other is pool or other.free == len(other.members):
+            continue
+        if not _same_problem(pool, other, weight, known):
+            return pair.score
+    return 0.0
+
+
+def _rival_issues(
+    candidates: list[_Pair], group: _Issues, weight: dict[str, float], known: float
+) -> float:
+    """The best other issue of this entry not matched yet that is not the same problem
+    reported twice."""
+    for pair in candidates:
+        other = pair.issues
+        if other is group or other.free == len(other.members):
+            continue
+        if likeness(_of(group), _of(other), weight) < known:
+            return pair.score
+    return 0.0
+
+
+def _doubt(
+    issue: Issue, entry: Entry, score: float, *, rival: float, threshold: float, margin: float
+) -> str:
+    """Why this pair is only possible ("" when it is known)."""
+    if issue.severity is None:
+        return "its severity could not be read"
+    if entry.severity is not None and issue.severity > entry.severity:
+        return f"severity {issue.severity} is worse than the {entry.severity} accepted"
+    if score < threshold:
+        return f"{score:.2f} alike, below the {threshold:.2f} of a known issue"
+    if score - rival < margin:
+        return f"another entry or issue is nearly as alike ({rival:.2f})"
+    return ""
+
+
+def _why(
+    entry: Entry,
+    report: _Report,
+    score: float,
+    weight: dict[str, float],
+    *,
+    threshold: float,
+    doubt: str,
+) -> str:
+    shared = sorted(report.words & entry.all_words, key=lambda w: (-weight[w], w))[:8]
+    if entry.page is None:
+        where = "any page"
+    elif entry.page == report.page:
+        where = f"page {report.page or '(none)'}"
+    elif report.step and entry.step is not None and step_key(entry.step) == report.step:
+        where = f"step {entry.step}"
+    else:
+        where = f"area /{report.area}"
     line = f" ({entry.where})" if entry.line else ""
+    verdict = f"possibly this entry, new because {doubt}" if doubt else f"at least {threshold:.2f}"
     return (
         f"baseline entry{line} for {entry.scope}: same type ({entry.type}), {where}, "
-        f"title {score:.2f} similar (at least {threshold:.2f}; shared words: {shared})"
+        f"{score:.2f} alike ({verdict}; shared words: {', '.join(shared)})"
     )
 
 
@@ -133,6 +467,7 @@ def outcome_of(
     judged: Sequence[tuple[str | None, str]],
     matched_entries: set[int],
     known: int,
+    possible: int = 0,
 ) -> BaselineOutcome:
     """The job's baseline outcome: ``judged`` lists (testId, feature) of every run that
     finished with a report; ``matched_entries`` the positions of entries that matched."""
@@ -151,4 +486,5 @@ def outcome_of(
         known=known,
         no_longer_seen=gone,
         expired=expired,
+        possible=possible,
     )

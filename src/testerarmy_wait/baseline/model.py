@@ -1,9 +1,11 @@
 """A baseline: the issues a team has reviewed and accepted, each as one entry.
 
 An entry names a problem by its type, its page (see ``fingerprint.page_of``; absent: any page)
-and its title, for one test (``testId``), one feature (``feature``) or any test; it may say
-why it is accepted (``reason``), until when (``expires``) and the worst severity accepted
-(``severity``: a report of the same problem that got worse is new again).
+and its title, for one test (``testId``), one feature (``feature``) or any test; the agent's
+description, expected and actual behaviour, reproduction steps and test step, as it wrote
+them once, give more to recognise the problem by. It may say why it is accepted
+(``reason``), until when (``expires``) and the worst severity accepted (``severity``: a
+report of the same problem that got worse is new again).
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final
 
-from testerarmy_wait.baseline.fingerprint import feature_key, words_of
+from testerarmy_wait.baseline.fingerprint import feature_key, report_fields, words_of
 
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
+#: Versions read: 1 has no expected, actual, reproduction or step keys.
+READ_VERSIONS: Final = (1, 2)
 SCHEMA_URL: Final = (
     "https://raw.githubusercontent.com/testerarmy-wait/testerarmy-wait/main/"
     "src/testerarmy_wait/baseline/baseline.schema.json"
@@ -32,9 +36,14 @@ class Entry:
     severity: int | None = None  # the worst severity accepted; None: any
     reason: str | None = None
     expires: date | None = None
+    expected: str | None = None
+    actual: str | None = None
+    reproduction: tuple[str, ...] = ()
+    step: str | None = None  # the test step it was reported in
     line: int = 0  # where the entry starts in its file (0: not from a file)
     words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     all_words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    fields: tuple[frozenset[str], ...] = field(default=(), compare=False, repr=False)
     _order: tuple[str, str, str, str, str, str] = field(
         default=("",) * 6, init=False, compare=False, repr=False
     )
@@ -42,9 +51,19 @@ class Entry:
     def __post_init__(self) -> None:
         if not self.words:
             object.__setattr__(self, "words", words_of(self.title))
+        if not self.fields:
+            parts = report_fields(
+                self.title, self.description, self.expected, self.actual, self.reproduction
+            )
+            object.__setattr__(self, "fields", parts)
         if not self.all_words:
-            object.__setattr__(self, "all_words", self.words | words_of(self.description or ""))
+            object.__setattr__(self, "all_words", frozenset().union(*self.fields))
         object.__setattr__(self, "_order", self._sort_key())
+
+    @property
+    def legacy(self) -> bool:
+        """Written by version 1 of the file: title and description only, no step."""
+        return (self.expected, self.actual, self.reproduction, self.step) == (None, None, (), None)
 
     def expired(self, today: date) -> bool:
         return self.expires is not None and self.expires < today
@@ -97,6 +116,14 @@ class Entry:
         out["title"] = self.title
         if self.description is not None:
             out["description"] = self.description
+        if self.expected is not None:
+            out["expected"] = self.expected
+        if self.actual is not None:
+            out["actual"] = self.actual
+        if self.reproduction:
+            out["reproduction"] = list(self.reproduction)
+        if self.step is not None:
+            out["step"] = self.step
         if self.severity is not None:
             out["severity"] = self.severity
         if self.reason is not None:

@@ -5,19 +5,21 @@ per issue that no entry already matches. Pure: the command does the reading and 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final, Literal
 
-from testerarmy_wait.baseline.fingerprint import page_of, type_of
+from testerarmy_wait.baseline.fingerprint import MAX_STEPS, page_of, step_at, type_of
 from testerarmy_wait.baseline.matching import Matcher
 from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.errors import UsageError
-from testerarmy_wait.models import Issue, Run
+from testerarmy_wait.models import Issue, Run, Step
 from testerarmy_wait.redaction import cut
 
 TITLE_CHARS: Final = 300
 DESCRIPTION_CHARS: Final = 500
+#: Of a reproduction step kept in an entry; at most ``MAX_STEPS`` of them.
+STEP_CHARS: Final = 200
 Scope = Literal["test", "feature", "any"]
 
 
@@ -28,6 +30,7 @@ class Reported:
     test_id: str | None
     feature: str
     issue: Issue
+    step: str | None = None  # the test step it was reported in
 
 
 def _cut(text: str | None, limit: int) -> str | None:
@@ -40,7 +43,10 @@ def from_run(run: Run) -> list[Reported]:
     output = run.test_output
     if output is None:
         raise UsageError(f"run {run.id} has no test report to accept (status {run.status})")
-    return [Reported(run.test_id, output.feature_name, i) for i in output.issues]
+    return [
+        Reported(run.test_id, output.feature_name, i, step_at(i.t_ms, output.steps))
+        for i in output.issues
+    ]
 
 
 def from_report(report: Any, display: str) -> list[Reported]:
@@ -57,6 +63,7 @@ def from_report(report: Any, display: str) -> list[Reported]:
         found_id, found_feature = run.get("testId"), run.get("featureName")
         test_id = found_id if isinstance(found_id, str) else None
         feature = found_feature if isinstance(found_feature, str) else ""
+        steps = _steps_of(run.get("steps"))
         for key in ("issues", "knownIssues"):
             items = run.get(key) or []
             if not isinstance(items, list):
@@ -66,8 +73,19 @@ def from_report(report: Any, display: str) -> list[Reported]:
                     issue = Issue.model_validate(raw)
                 except ValueError:
                     raise UsageError(f"{display}: runs[{n}].{key}[{m}] is not an issue") from None
-                out.append(Reported(test_id, feature, issue))
+                out.append(Reported(test_id, feature, issue, step_at(issue.t_ms, steps)))
     return out
+
+
+def _steps_of(raw: Any) -> list[Step]:
+    """The steps a report lists (those it cannot read left out)."""
+    steps = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            steps.append(Step.model_validate(item))
+        except ValueError:
+            continue
+    return steps
 
 
 def entry_for(
@@ -83,11 +101,34 @@ def entry_for(
         description=_cut(issue.description, DESCRIPTION_CHARS),
         type=type_of(issue.type),
         page=page_of(issue.url),
+        expected=_cut(issue.expected_behavior, DESCRIPTION_CHARS),
+        actual=_cut(issue.actual_behavior, DESCRIPTION_CHARS),
+        reproduction=tuple(
+            c for c in (_cut(s, STEP_CHARS) for s in issue.reproduction_steps[:MAX_STEPS]) if c
+        ),
+        step=_cut(reported.step, TITLE_CHARS),
         test_id=test_id,
         feature=feature,
         severity=issue.severity,
         reason=reason,
         expires=expires,
+    )
+
+
+def _enriched(entry: Entry, item: Reported) -> Entry:
+    """A version-1 entry (title and description only) with what version 2 keeps of the
+    issue that matched it; any other entry as it is."""
+    if not entry.legacy:
+        return entry
+    fresh = entry_for(item, scope="any", reason=None, expires=None)
+    return replace(
+        entry,
+        expected=fresh.expected,
+        actual=fresh.actual,
+        reproduction=fresh.reproduction,
+        step=fresh.step,
+        fields=(),
+        all_words=frozenset(),
     )
 
 
@@ -100,16 +141,16 @@ class Merged:
     unknown_severity: int  # issues never accepted: their severity could not be read
 
 
-def _groups(reported: Sequence[Reported]) -> Iterator[tuple[str | None, str, list[Issue]]]:
+def _groups(reported: Sequence[Reported]) -> Iterator[tuple[str | None, str, list[Reported]]]:
     """The reported issues run by run (consecutive issues of one test and feature)."""
-    group: list[Issue] = []
+    group: list[Reported] = []
     key: tuple[str | None, str] | None = None
     for item in reported:
         if key is not None and key != (item.test_id, item.feature):
             yield key[0], key[1], group
             group = []
         key = (item.test_id, item.feature)
-        group.append(item.issue)
+        group.append(item)
     if key is not None:
         yield key[0], key[1], group
 
@@ -124,23 +165,30 @@ def merge(
     expires: date | None = None,
 ) -> Merged:
     """Every existing entry as it is, and one new entry per reported issue that no entry
-    (old or just added) matches."""
+    (old or just added) matches. An entry of version 1 of the file that an issue matches
+    gains the issue's expected and actual behaviour, reproduction steps and step (its title,
+    description, scope, severity, reason and expiry stay): from then on it is matched by all
+    of them."""
     entries = list(existing.entries)
     added = already = unknown = 0
     for test_id, feature, issues in _groups(reported):
         matcher = Matcher(Baseline(tuple(entries), existing.path), today)
-        found = matcher.match(issues, test_id=test_id, feature=feature)
+        found = matcher.match(
+            [r.issue for r in issues],
+            test_id=test_id,
+            feature=feature,
+            steps=[r.step for r in issues],
+        ).known
         already += len(found)
-        for n, issue in enumerate(issues):
+        for n, item in enumerate(issues):
+            issue = item.issue
             if n in found:
+                position, _match = found[n]
+                entries[position] = _enriched(entries[position], item)
                 continue
             if issue.severity is None:  # never accepted: it could be anything
                 unknown += 1
                 continue
-            entries.append(
-                entry_for(
-                    Reported(test_id, feature, issue), scope=scope, reason=reason, expires=expires
-                )
-            )
+            entries.append(entry_for(item, scope=scope, reason=reason, expires=expires))
             added += 1
     return Merged(entries, added, already, len(existing.entries), unknown)

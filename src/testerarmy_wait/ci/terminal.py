@@ -15,7 +15,7 @@ from testerarmy_wait.ci.shared import Finished, report_lines, waiting_line, writ
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.report.advice import run_advice, verdict_advice
+from testerarmy_wait.report.advice import possibly_known, run_advice, verdict_advice
 from testerarmy_wait.report.escape import cap, terminal_text
 from testerarmy_wait.report.formatting import format_duration, plural, severity_name, short_id
 from testerarmy_wait.verdict import RunVerdict, Verdict
@@ -63,10 +63,14 @@ def _plain(text: str | None, limit: int | None = 300) -> str:
     return terminal_text(text, limit=limit)
 
 
-def _issue_lines(issue: Issue, paint: _Painter, *, detailed: bool) -> list[str]:
+def _issue_lines(
+    issue: Issue, paint: _Painter, *, detailed: bool, maybe: str | None = None
+) -> list[str]:
     mark = "warning" if issue.is_warning else "issue"
     style = "yellow" if issue.is_warning or (issue.severity or 5) < 3 else "red"
     lines = [f"    {paint(f'[{severity_name(issue)}]', style)} {mark}: {_plain(issue.name, 200)}"]
+    if maybe:
+        lines.append(f"        {paint(_plain(maybe, 700), 'dim')}")
     if not detailed:
         return lines
     if issue.url:
@@ -101,7 +105,9 @@ def run_lines(run: RunVerdict, *, color: bool, api_url: str | None = None) -> li
     ]
     issues = run.issues
     for position, issue in enumerate(issues[: _DETAILED_ISSUES + _NAMED_ISSUES]):
-        lines += _issue_lines(issue, paint, detailed=position < _DETAILED_ISSUES)
+        match = run.possibly(issue)
+        maybe = None if match is None else possibly_known(match, run.run_id)
+        lines += _issue_lines(issue, paint, detailed=position < _DETAILED_ISSUES, maybe=maybe)
     if len(issues) > _DETAILED_ISSUES + _NAMED_ISSUES:
         lines.append(f"    …and {len(issues) - _DETAILED_ISSUES - _NAMED_ISSUES} more issues")
     for item in run.known_issues[:_NAMED_ISSUES]:
@@ -159,6 +165,11 @@ def baseline_lines(outcome: BaselineOutcome) -> list[str]:
         f"Baseline {_plain(outcome.path, 200)}: {plural(outcome.entries, 'entry', 'entries')}, "
         f"{plural(outcome.known, 'known issue')} in these runs."
     ]
+    if outcome.possible:
+        lines.append(
+            f"  {plural(outcome.possible, 'new issue')} resemble entries (possibly known, "
+            "new all the same): accept one with `testerarmy-wait baseline` if it is the same"
+        )
     for entry in outcome.no_longer_seen[:20]:
         where = f" ({entry.where})" if entry.where else ""
         lines.append(f"  No longer seen{where}: {_plain(entry.title, 200)} - remove it once fixed")

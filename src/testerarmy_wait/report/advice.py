@@ -2,9 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from testerarmy_wait.outcome import StopReason
 from testerarmy_wait.policy import ExitCode, Result
 from testerarmy_wait.verdict import RunVerdict, Verdict
+
+if TYPE_CHECKING:
+    from testerarmy_wait.baseline.matching import Match
+
+
+def accept_command(run_id: str) -> str:
+    """The command that accepts a run's issues into the baseline file."""
+    return f"testerarmy-wait baseline --run-id {run_id}"
+
+
+def possibly_known(match: Match, run_id: str) -> str:
+    """A new issue that resembles a baseline entry: which one, why it is new all the same,
+    and how to accept it if it is the same problem (plain text, the caller escapes it)."""
+    entry = match.entry
+    where = f"{entry.where}, " if entry.where else ""
+    title = entry.title if len(entry.title) <= 160 else entry.title[:159] + "…"
+    return (
+        f"Possibly the known issue “{title}” ({where}{match.score:.2f} alike); new because "
+        f"{match.doubt}. If it is the same problem, accept it: {accept_command(run_id)}"
+    )
+
 
 _KEY = "the API key (api-key input / TESTERARMY_API_KEY) is set and belongs to this project"
 

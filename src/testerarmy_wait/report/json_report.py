@@ -16,10 +16,12 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final
 
+from testerarmy_wait.report.advice import accept_command
 from testerarmy_wait.report.formatting import run_link
 from testerarmy_wait.verdict import KnownIssue, RunVerdict, Verdict
 
 if TYPE_CHECKING:
+    from testerarmy_wait.baseline.matching import Match
     from testerarmy_wait.models import Issue, Step
 
 
@@ -65,18 +67,35 @@ def _issue_brief(issue: Issue, *, blocking: bool, cut: _Cuts) -> dict[str, Any]:
     }
 
 
-def _issues(pairs: list[tuple[Issue, bool]], cut: _Cuts) -> tuple[list[dict[str, Any]], int]:
-    """The listed issues, in full while the detail budget lasts; and how many were briefed."""
+def _issues(
+    pairs: list[tuple[Issue, bool]], cut: _Cuts, run: RunVerdict
+) -> tuple[list[dict[str, Any]], int]:
+    """The listed issues, in full while the detail budget lasts; and how many were briefed.
+    Each says which baseline entry it possibly is (``possiblyKnown``), or null."""
     out: list[dict[str, Any]] = []
     spent, briefed = 0, 0
     for issue, blocking in pairs[:MAX_LISTED]:
         spent += _detail_chars(issue)
         if spent <= DETAIL_BUDGET_CHARS:
-            out.append(_issue(issue, blocking=blocking, cut=cut))
+            item = _issue(issue, blocking=blocking, cut=cut)
         else:
-            out.append(_issue_brief(issue, blocking=blocking, cut=cut))
+            item = _issue_brief(issue, blocking=blocking, cut=cut)
             briefed += 1
+        match = run.possibly(issue)
+        item["possiblyKnown"] = None if match is None else _possibly(match, run.run_id)
+        out.append(item)
     return out, briefed
+
+
+def _possibly(match: Match, run_id: str) -> dict[str, Any]:
+    entry = match.entry
+    return {
+        "baselineEntry": {**entry.to_json(), "line": entry.line or None},
+        "score": round(match.score, 3),
+        "why": match.why,
+        "newBecause": match.doubt,
+        "accept": accept_command(run_id),
+    }
 
 
 def _issue(issue: Issue, *, blocking: bool, cut: _Cuts) -> dict[str, Any]:
@@ -116,6 +135,7 @@ def _baseline(verdict: Verdict) -> dict[str, Any] | None:
         "path": outcome.path,
         "entries": outcome.entries,
         "knownIssueCount": outcome.known,
+        "possiblyKnownCount": outcome.possible,
         "noLongerSeen": [{**e.to_json(), "line": e.line or None} for e in outcome.no_longer_seen],
         "expired": [{**e.to_json(), "line": e.line or None} for e in outcome.expired],
     }
@@ -157,7 +177,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     error = run.run.error if run.run is not None else None
     cut = _Cuts()
     issues = [(i, True) for i in run.blocking_issues] + [(i, False) for i in run.other_issues]
-    listed_issues, briefed = _issues(issues, cut)
+    listed_issues, briefed = _issues(issues, cut, run)
     known = [_known(k, cut) for k in run.known_issues[:MAX_LISTED]]
     steps = list(output.steps) if output is not None else []
     shots = list(output.screenshots) if output is not None else []

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from testerarmy_wait.policy import Result
+from testerarmy_wait.report.advice import possibly_known
 from testerarmy_wait.report.escape import one_line
 from testerarmy_wait.report.formatting import plural, run_link, severity_name, short_id
 from testerarmy_wait.report.json_report import listed_steps
@@ -71,8 +72,10 @@ class Counts:
         self.skipped += other.skipped
 
 
-def _issue_text(issue: Issue) -> str:
+def _issue_text(issue: Issue, maybe: str | None = None) -> str:
     lines = [f"{issue.type} · severity {severity_name(issue)}: {issue.name}"]
+    if maybe:
+        lines.append(maybe)
     if issue.url:
         lines.append(f"URL: {issue.url}")
     if issue.description:
@@ -172,6 +175,11 @@ def _step_cases(suite: _Suite, steps: list[Step]) -> list[str]:
     return [plural(left, "step")] if left else []
 
 
+def _possibly(run: RunVerdict, issue: Issue) -> str | None:
+    match = run.possibly(issue)
+    return None if match is None else possibly_known(match, run.run_id)
+
+
 def _issue_cases(suite: _Suite, run: RunVerdict) -> list[str]:
     """A failing case per blocking issue, a passing one per other issue, ``MAX_CASES`` in
     all; blocking issues past it still fail one case. Returns what was left out."""
@@ -181,7 +189,7 @@ def _issue_cases(suite: _Suite, run: RunVerdict) -> list[str]:
         case = suite.case(_attr(f"Issue: {issue.name or '(unnamed)'}"))
         kind = _attr(f"severity {severity_name(issue)}", 100)
         message = _attr(f"{severity_name(issue)}: {issue.name}", _MESSAGE_CHARS)
-        suite.failure(case, kind, message, _issue_text(issue))
+        suite.failure(case, kind, message, _issue_text(issue, _possibly(run, issue)))
     hidden = len(run.blocking_issues) - len(blocking)
     if hidden:  # they block as much as the listed ones
         case = suite.case(_attr(f"{hidden} more blocking issues"))
@@ -189,7 +197,8 @@ def _issue_cases(suite: _Suite, run: RunVerdict) -> list[str]:
         suite.failure(case, "blocking issues", f"{hidden} more blocking issues", text)
     for issue in others:
         label = "Warning" if issue.is_warning else "Issue below threshold"
-        suite.output(suite.case(_attr(f"{label}: {issue.name or '(unnamed)'}")), _issue_text(issue))
+        case = suite.case(_attr(f"{label}: {issue.name or '(unnamed)'}"))
+        suite.output(case, _issue_text(issue, _possibly(run, issue)))
     known = run.known_issues[: max(0, MAX_CASES - len(blocking) - len(others))]
     for item in known:
         case = suite.case(_attr(f"Known issue: {item.issue.name or '(unnamed)'}"))

@@ -12,12 +12,12 @@ much room.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from testerarmy_wait.policy import Result
-from testerarmy_wait.report.advice import run_advice, verdict_advice
+from testerarmy_wait.report.advice import possibly_known, run_advice, verdict_advice
 from testerarmy_wait.report.escape import md_block, md_link, md_text, md_url, one_line
 from testerarmy_wait.report.formatting import (
     RESULT_EMOJI,
@@ -211,21 +211,25 @@ def _bullets(items: Iterable[str]) -> str:
 # ---------------------------------------------------------------- one run's section
 
 
-def _issue_row(issue: Issue) -> str:
+def _issue_row(issue: Issue, maybe: str | None = None) -> str:
+    known = " · 🔕 possibly known" if maybe else ""
     return (
         f"| {severity_emoji(issue)} {severity_name(issue)} | {md_text(issue.type, 20)} "
-        f"| {md_text(issue.name, 160) or '–'} | {md_url(issue.url) or '–'} |"
+        f"| {md_text(issue.name, 160) or '–'}{known} | {md_url(issue.url) or '–'} |"
     )
 
 
-def _issue_details(issue: Issue) -> tuple[str, _Omitted]:
-    """One issue, folded: description, steps to reproduce, expected and actual, where."""
+def _issue_details(issue: Issue, maybe: str | None = None) -> tuple[str, _Omitted]:
+    """One issue, folded: the known issue it may be, description, steps to reproduce,
+    expected and actual, where."""
     kind = "warning" if issue.is_warning else severity_name(issue).split(" · ")[-1]
     parts = [
         f"<details><summary>{severity_emoji(issue)} {md_text(issue.name, 160)} "
         f"({md_text(kind, 20)})</summary>"
     ]
     omitted = _Omitted()
+    if maybe:
+        parts.append(f"🔕 {md_text(maybe, 700)}")
     if issue.description:
         parts.append(md_block(issue.description, _DESCRIPTION_CHARS))
         if len(issue.description) > _DESCRIPTION_CHARS:
@@ -326,13 +330,25 @@ def _run_header(run: RunVerdict, run_url: str | None) -> str:
     )
 
 
-def _issue_blocks(issues: Sequence[Issue], room: int) -> tuple[list[str], _Omitted]:
+def _possibly(run: RunVerdict) -> Callable[[Issue], str | None]:
+    """The "possibly the known issue" line of each new issue that resembles an entry."""
+
+    def line(issue: Issue) -> str | None:
+        match = run.possibly(issue)
+        return None if match is None else possibly_known(match, run.run_id)
+
+    return line
+
+
+def _issue_blocks(
+    issues: Sequence[Issue], room: int, maybe: Callable[[Issue], str | None] = lambda _i: None
+) -> tuple[list[str], _Omitted]:
     """The issue table (half the room at most), the names of the issues it left out (a
     third of it), then as many folded details as fit."""
     omitted = _Omitted()
     blocks: list[str] = []
     head = ["| Severity | Type | Issue | Where |", "|---|---|---|---|"]
-    rows = [_issue_row(i) for i in issues[:_MAX_ISSUE_ROWS]]
+    rows = [_issue_row(i, maybe(i)) for i in issues[:_MAX_ISSUE_ROWS]]
     listed = _fit_lines(head, rows, "", room // 2)
     if listed:
         blocks.append("\n".join([*head, *rows[:listed]]))
@@ -352,7 +368,7 @@ def _issue_blocks(issues: Sequence[Issue], room: int) -> tuple[list[str], _Omitt
         omitted.issue_details += named
     detailed = 0
     for issue in issues[: min(listed, _MAX_DETAILED_ISSUES)]:
-        block, cut = _issue_details(issue)
+        block, cut = _issue_details(issue, maybe(issue))
         if used + _size(block) + _BLOCK_GAP_BYTES > room:
             break
         blocks.append(block)
@@ -383,7 +399,7 @@ def _run_section(
         if len(output.description) > _DESCRIPTION_CHARS:
             section.omitted.texts_cut += 1
         section.add(block)
-    blocks, omitted = _issue_blocks(run.issues, section.remaining)
+    blocks, omitted = _issue_blocks(run.issues, section.remaining, _possibly(run))
     for block in blocks:
         section.add(block)
     section.omitted.add(omitted)
@@ -450,6 +466,12 @@ def _baseline_blocks(verdict: Verdict, room: int) -> tuple[list[str], _Omitted]:
     else:
         blocks.append(
             f"Baseline {path}: {plural(outcome.entries, 'entry', 'entries')}, none matched."
+        )
+    if outcome.possible:
+        blocks.append(
+            f"🔕 {plural(outcome.possible, 'new issue')} resemble entries of {path} and are "
+            "marked possibly known above: new all the same, they count as usual. If one is "
+            "the same problem, accept it with `testerarmy-wait baseline` (the line says how)."
         )
     gone = [f"- {_entry_text(e)}" for e in outcome.no_longer_seen]
     expired = [

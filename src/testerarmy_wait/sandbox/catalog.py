@@ -641,9 +641,10 @@ def _huge() -> Scenario:
 
 
 # ---------------------------------------------------------------- known issues, reworded
-#: Wordings of the account problems that the matcher recognises in one another (wording 2
-#: of two of them is one it misses; see bench/baseline_matching.py).
-_ACCOUNT_WORDINGS = (0, 1, 3, 4)
+#: Wordings of the account problems that the matcher recognises in one another as known
+#: (wordings 2 and 3 of some of them it shows only as possibly known; see
+#: bench/baseline_matching.py).
+_ACCOUNT_WORDINGS = (0, 1, 4)
 
 
 def _account_output(
@@ -707,7 +708,7 @@ def _new_beside_known() -> Scenario:
     return _account(
         "new-beside-known",
         "completed, FAILED: the account problems reworded, and a new one on the orders page",
-        output=_account_output(rewordings.KNOWN_SET, 3, extra=[new]),
+        output=_account_output(rewordings.KNOWN_SET, 1, extra=[new]),
     )
 
 
