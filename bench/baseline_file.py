@@ -24,6 +24,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from child import github_step_env
+
 from testerarmy_wait.sandbox import Sandbox
 
 HERE = Path(__file__).resolve().parent
@@ -61,19 +63,13 @@ def run_case(name: str, sandbox: Sandbox, run_id: str, timeout_s: int, limit_s: 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / ".testerarmy-baseline.json").write_text(text)
-        env = {
-            "PATH": os.environ["PATH"],
-            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
-            "HOME": tmp,
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(work / "output"),
-            "GITHUB_STEP_SUMMARY": str(work / "summary"),
-            "GITHUB_WORKSPACE": tmp,
-            "INPUT_RUN-ID": run_id,
-            "INPUT_API-KEY": sandbox.api_key,
-            "INPUT_API-URL": sandbox.url,
-            "INPUT_TIMEOUT": str(timeout_s),
-        }
+        env = github_step_env(
+            work,
+            run_id=run_id,
+            api_key=sandbox.api_key,
+            api_url=sandbox.url,
+            timeout=str(timeout_s),
+        )
         usage_file = work / "usage.json"
         command = [sys.executable, str(HERE / "launcher.py"), str(usage_file), "--"]
         command += [sys.executable, "-m", "testerarmy_wait"]

@@ -36,3 +36,20 @@ def run_child(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> ChildUs
         peak_rss_mib=usage.ru_maxrss / 1024,
         output=output,
     )
+
+
+def github_step_env(work: Path, **inputs: str) -> dict[str, str]:
+    """The environment of a GitHub step run in ``work`` (its workspace and home; outputs and
+    summary files in it), with the action inputs given as ``INPUT_<NAME>`` (underscores in
+    the keyword become dashes)."""
+    env = {
+        "PATH": os.environ["PATH"],
+        **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
+        "HOME": str(work),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_OUTPUT": str(work / "output"),
+        "GITHUB_STEP_SUMMARY": str(work / "summary"),
+        "GITHUB_WORKSPACE": str(work),
+    }
+    env |= {f"INPUT_{name.replace('_', '-').upper()}": value for name, value in inputs.items()}
+    return env

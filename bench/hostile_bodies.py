@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import http.server
-import os
 import socketserver
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import uuid
 import zlib
 from pathlib import Path
 
-from child import run_child
+from child import github_step_env, run_child
 
 RUN_ID = str(uuid.UUID(int=0x1234, version=4))
 
@@ -90,19 +89,13 @@ def run_case(case: str, timeout_s: int) -> str:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        env = {
-            "PATH": os.environ["PATH"],
-            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
-            "HOME": tmp,
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(work / "output"),
-            "GITHUB_STEP_SUMMARY": str(work / "summary"),
-            "GITHUB_WORKSPACE": tmp,
-            "INPUT_RUN-ID": RUN_ID,
-            "INPUT_API-KEY": "sk_bench_key",
-            "INPUT_API-URL": f"http://127.0.0.1:{server.server_address[1]}/api",
-            "INPUT_TIMEOUT": str(timeout_s),
-        }
+        env = github_step_env(
+            work,
+            run_id=RUN_ID,
+            api_key="sk_bench_key",
+            api_url=f"http://127.0.0.1:{server.server_address[1]}/api",
+            timeout=str(timeout_s),
+        )
         done = run_child([sys.executable, "-m", "testerarmy_wait"], env, work)
         outputs = (work / "output").read_text() if (work / "output").exists() else ""
         result = outputs.splitlines()[1] if outputs else "(no outputs)"

@@ -13,14 +13,13 @@ child's own (``os.wait4``); requests are what the sandbox served to it. Nothing 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from child import run_child
+from child import github_step_env, run_child
 
 from testerarmy_wait.sandbox import Sandbox
 from testerarmy_wait.sandbox.catalog import builtin_scenario
@@ -48,18 +47,9 @@ def measure(runs: int, timeout_s: int, finishing: bool) -> dict[str, float | str
     with tempfile.TemporaryDirectory() as tmp, Sandbox(speed=speed).start() as sandbox:
         run_ids = create(sandbox, runs, finishing)
         work = Path(tmp)
-        env = {
-            "PATH": os.environ["PATH"],
-            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
-            "HOME": tmp,
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_OUTPUT": str(work / "output"),
-            "GITHUB_STEP_SUMMARY": str(work / "summary"),
-            "GITHUB_WORKSPACE": tmp,
-            "INPUT_API-KEY": sandbox.api_key,
-            "INPUT_API-URL": sandbox.url,
-            "INPUT_TIMEOUT": str(timeout_s),
-        }
+        env = github_step_env(
+            work, api_key=sandbox.api_key, api_url=sandbox.url, timeout=str(timeout_s)
+        )
         # one --run-id flag per run: 5,000 ids in one variable would pass the kernel's limit
         ids = [a for run_id in run_ids for a in ("--run-id", run_id)]
         done = run_child([sys.executable, "-m", "testerarmy_wait", *ids], env, work)
