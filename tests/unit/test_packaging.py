@@ -8,7 +8,6 @@ from typing import Any
 
 import yaml
 
-from testerarmy_wait.config import SETTINGS
 from testerarmy_wait.report.outputs import step_outputs
 from testerarmy_wait.verdict import usage_error
 
@@ -25,11 +24,6 @@ RUNNER_DEFAULTS = {
     "github-token": "${{ github.token }}",
     "comment-key": "${{ github.workflow }}|${{ github.job }}|${{ toJSON(matrix) }}",
 }
-
-
-def test_every_action_input_is_a_setting_and_every_setting_an_input() -> None:
-    assert set(action()["inputs"]) == {s.name for s in SETTINGS if s.action_input}
-    assert {s.name for s in SETTINGS if not s.action_input} == {"gitlab-token"}
 
 
 def test_no_input_has_a_default_that_would_hide_the_environment_variable() -> None:
