@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from testerarmy_wait import __version__
-from testerarmy_wait.errors import ApiError
+from testerarmy_wait.errors import ApiError, TesterArmyWaitError
 from testerarmy_wait.network import Route, unused_tls_context
 from testerarmy_wait.redaction import Redactor
 
@@ -109,7 +109,7 @@ def _json_integer(text: str) -> int | None:
     return int(text) if len(text) <= _LONGEST_JSON_INTEGER else None
 
 
-class TooDeep(ValueError):
+class TooDeep(TesterArmyWaitError):
     """JSON nested too deeply to parse."""
 
 
@@ -117,8 +117,8 @@ def loads(
     body: bytes, *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
 ) -> Any:
     """JSON text as Python values, judged: see ``_json_constant`` and ``_json_integer``; each
-    object made by ``object_pairs_hook`` when given. Raises ``ValueError`` (also for nesting
-    too deep to parse)."""
+    object made by ``object_pairs_hook`` when given. Raises ``ValueError`` for text that is not
+    JSON, ``TooDeep`` for nesting too deep to parse."""
     try:
         return json.loads(
             body,
@@ -130,7 +130,7 @@ def loads(
         raise TooDeep("nested too deeply") from error
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(TesterArmyWaitError):
     """An answer body over the limit: not read further."""
 
 
@@ -276,7 +276,7 @@ class TesterArmyClient:
         """The ``message`` of an error body, if the body is the documented shape."""
         try:
             body = _models().ApiErrorBody.model_validate(loads(answer.content))
-        except ValueError:  # pydantic's ValidationError is a ValueError too
+        except (ValueError, TooDeep):  # pydantic's ValidationError is a ValueError too
             return ""
         return self._redactor.text(body.message or body.error)
 
@@ -363,7 +363,7 @@ class TesterArmyClient:
     def _parse(self, answer: Answer, model: type[M], what: str) -> M:
         try:
             data = loads(answer.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, TooDeep) as exc:
             kind = answer.headers.get("content-type", "no content type").split(";")[0]
             reason = "nested too deeply" if isinstance(exc, TooDeep) else "not JSON"
             raise ApiError(

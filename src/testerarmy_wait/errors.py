@@ -5,6 +5,9 @@
   again can help).
 - ``NothingStarted``: the API answered a start request, but started nothing to wait for.
 - ``StartStopped``: the deadline passed, or the job was interrupted, before the runs started.
+
+Errors of one module only (``client.TooDeep``, ``ci.forge.ForgeError``, ...) are defined there,
+on the same base.
 """
 
 from __future__ import annotations

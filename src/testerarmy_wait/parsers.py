@@ -25,8 +25,6 @@ _DURATION = re.compile(
 )
 _WEBHOOK_PATH = re.compile(r"^(?P<base>.*)/v1/groups/webhook/(?P<id>[^/]+)/(?P<secret>[^/]+)$")
 
-Parser = Callable[[str, str], object]
-
 
 def fail(name: str, problem: str) -> NoReturn:
     raise UsageError(f"{name}: {problem}")

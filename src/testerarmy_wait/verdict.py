@@ -366,12 +366,14 @@ def decide(
     today: date | None = None,
 ) -> Verdict:
     """Judge every run and fold them into one verdict: the worst outcome decides. Issues
-    that match ``baseline`` (on ``today``: expired entries do not) are known, never
-    blocking."""
+    that match ``baseline`` on ``today`` (the job's UTC date, required with a baseline;
+    expired entries do not match) are known, never blocking."""
     known_by_run: list[Mapping[int, Match]] = [{} for _ in outcomes]
     possible_by_run: list[Mapping[int, Match]] = [{} for _ in outcomes]
     outcome_of_baseline = None
     if baseline is not None:
+        if today is None:
+            raise TypeError("decide() needs today's date to match a baseline")
         known_by_run, possible_by_run, outcome_of_baseline = _match_baseline(
             outcomes, baseline, today
         )
@@ -405,12 +407,12 @@ def decide(
 
 
 def _match_baseline(
-    outcomes: Sequence[RunOutcome], baseline: Baseline, today: date | None
+    outcomes: Sequence[RunOutcome], baseline: Baseline, today: date
 ) -> tuple[list[Mapping[int, Match]], list[Mapping[int, Match]], BaselineOutcome]:
     from testerarmy_wait.baseline.fingerprint import step_at
     from testerarmy_wait.baseline.matching import Matcher, outcome_of
 
-    matcher = Matcher(baseline, today or date.today())
+    matcher = Matcher(baseline, today)
     known_by_run: list[Mapping[int, Match]] = []
     possible_by_run: list[Mapping[int, Match]] = []
     judged: list[tuple[str | None, str]] = []

@@ -58,12 +58,10 @@ def test_commands_are_written_to_the_injected_stream() -> None:
     cmds = WorkflowCommands(out)
     cmds.error("line one\nline two", title="Issue: a,b")
     cmds.warning("w")
-    cmds.notice("n", title=None)
     cmds.debug("d%")
     assert out.getvalue().splitlines() == [
         "::error title=Issue%3A a%2Cb::line one%0Aline two",
         "::warning::w",
-        "::notice::n",
         "::debug::d%25",
     ]
 

@@ -16,6 +16,7 @@ from testerarmy_wait.client import (
     MAX_BODY_BYTES,
     ApiError,
     TesterArmyClient,
+    TooDeep,
     loads,
     parse_retry_after,
 )
@@ -113,8 +114,8 @@ def test_json_that_is_no_number_reads_as_unknown(text: bytes, expected: object) 
     assert loads(text) == expected
 
 
-def test_json_nested_too_deep_is_a_value_error_not_a_crash() -> None:
-    with pytest.raises(ValueError, match="nested too deeply"):
+def test_json_nested_too_deep_is_an_error_not_a_crash() -> None:
+    with pytest.raises(TooDeep, match="nested too deeply"):
         loads(b"[" * 100_000)
 
 

@@ -52,7 +52,7 @@ class ForgeError(TesterArmyWaitError):
         self.status = status
 
 
-class Unreadable(ValueError):
+class Unreadable(TesterArmyWaitError):
     """An answer that is not read; the message says why, in words."""
 
 
@@ -94,11 +94,10 @@ def parse(body: bytes, hook: Hook | None = None) -> Any:
         raise Unreadable(f"an answer of more than {MAX_JSON_VALUES:,} JSON values; not read")
     try:
         return loads(body, object_pairs_hook=hook)
-    except ValueError as error:
-        deep = isinstance(error, TooDeep)
-        raise Unreadable(
-            "an answer nested too deeply" if deep else "an answer that is not JSON"
-        ) from None
+    except TooDeep:
+        raise Unreadable("an answer nested too deeply") from None
+    except ValueError:
+        raise Unreadable("an answer that is not JSON") from None
 
 
 def read_page(

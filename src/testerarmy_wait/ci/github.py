@@ -93,9 +93,6 @@ class WorkflowCommands:
     def warning(self, message: str, title: str | None = None) -> None:
         self.command("warning", message, title=title)
 
-    def notice(self, message: str, title: str | None = None) -> None:
-        self.command("notice", message, title=title)
-
     def debug(self, message: str) -> None:
         self.command("debug", message)
 

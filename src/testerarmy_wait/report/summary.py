@@ -527,21 +527,8 @@ def _path_text(path: str) -> str:
     return f"`{path}`"
 
 
-def render_summary(
-    verdict: Verdict,
-    *,
-    run_url: str | None,
-    report_paths: Mapping[str, str] | None = None,
-    max_bytes: int = DEFAULT_MAX_BYTES,
-    api_url: str | None = None,
-) -> str:
-    """The job summary as markdown, never longer than ``max_bytes`` UTF-8 bytes.
-
-    ``run_url`` is a link template with ``{id}``; ``report_paths`` maps ``"json"`` and
-    ``"junit"`` to the report files' paths (as a reader finds them, e.g. relative to the
-    workspace); ``api_url`` is named in the advice on API errors.
-    """
-    doc = _Doc(budget=max(0, max_bytes - _FOOTER_RESERVE))
+def _add_overview(doc: _Doc, verdict: Verdict, run_url: str | None, api_url: str | None) -> None:
+    """The heading, what happened, the table of runs, the policy, triggers and notes."""
     doc.add(_heading(verdict))
     if verdict.interrupted_by:
         doc.add(f"The job was interrupted ({md_text(verdict.interrupted_by, 20)}) while waiting.")
@@ -563,6 +550,10 @@ def render_summary(
     if verdict.notes:
         doc.add(_bullets(verdict.notes[:20]))
 
+
+def _add_runs(doc: _Doc, verdict: Verdict, run_url: str | None, api_url: str | None) -> None:
+    """A section for each run that did not pass cleanly (worst first, sharing what room is
+    left), then one line for each run that did."""
     worst_first = verdict.runs_worst_first()
     needs_section = [r for r in worst_first if r.result is not Result.PASS or r.fails_policy]
     for position, run in enumerate(needs_section):
@@ -571,7 +562,6 @@ def render_summary(
         for block in blocks:
             doc.add(block)
         doc.omitted.add(omitted)
-
     passing = [r for r in worst_first if r.result is Result.PASS and not r.fails_policy]
     if passing:
         lines = [_passing_line(r, run_url) for r in passing]
@@ -580,6 +570,24 @@ def render_summary(
             doc.add("\n".join(lines[:shown]))
         doc.omitted.runs += len(passing) - shown
 
+
+def render_summary(
+    verdict: Verdict,
+    *,
+    run_url: str | None,
+    report_paths: Mapping[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    api_url: str | None = None,
+) -> str:
+    """The job summary as markdown, never longer than ``max_bytes`` UTF-8 bytes.
+
+    ``run_url`` is a link template with ``{id}``; ``report_paths`` maps ``"json"`` and
+    ``"junit"`` to the report files' paths (as a reader finds them, e.g. relative to the
+    workspace); ``api_url`` is named in the advice on API errors.
+    """
+    doc = _Doc(budget=max(0, max_bytes - _FOOTER_RESERVE))
+    _add_overview(doc, verdict, run_url, api_url)
+    _add_runs(doc, verdict, run_url, api_url)
     blocks, omitted = _baseline_blocks(verdict, doc.remaining)
     for block in blocks:
         doc.add(block)
