@@ -243,13 +243,6 @@ def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:
         except ValueError:
             reader.fail(pos, f"{where}.expires is not a date (YYYY-MM-DD)")
     page = text("page")
-    steps = raw.get("reproduction", [])
-    if not isinstance(steps, list) or not all(isinstance(x, str) for x in steps):
-        reader.fail(pos, f"{where}.reproduction must be a list of strings")
-    if len(steps) > MAX_STEPS or any(len(x) > MAX_TEXT for x in steps):
-        reader.fail(
-            pos, f"{where}.reproduction: at most {MAX_STEPS} steps of {MAX_TEXT} characters"
-        )
     return Entry(
         title=title.strip(),
         description=text("description"),
@@ -262,10 +255,20 @@ def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:
         expires=day,
         expected=text("expected"),
         actual=text("actual"),
-        reproduction=tuple(steps),
+        reproduction=_reproduction(raw.get("reproduction", []), reader, pos, where),
         step=text("step"),
         line=line,
     )
+
+
+def _reproduction(steps: Any, reader: _Reader, pos: int, where: str) -> tuple[str, ...]:
+    if not isinstance(steps, list) or not all(isinstance(x, str) for x in steps):
+        reader.fail(pos, f"{where}.reproduction must be a list of strings")
+    if len(steps) > MAX_STEPS or any(len(x) > MAX_TEXT for x in steps):
+        reader.fail(
+            pos, f"{where}.reproduction: at most {MAX_STEPS} steps of {MAX_TEXT} characters"
+        )
+    return tuple(steps)
 
 
 def read_baseline(path: Path, display: str) -> Baseline:
