@@ -44,7 +44,7 @@ from testerarmy_wait.parsers import (
 )
 from testerarmy_wait.policy import Policy
 from testerarmy_wait.redaction import KEY_LIKE
-from testerarmy_wait.starting import START_WAYS, StartRequest, start_request
+from testerarmy_wait.start_request import START_WAYS, StartRequest, start_request
 from testerarmy_wait.workspace import (
     REPORT_DIR_NAME,
     default_report_dir,

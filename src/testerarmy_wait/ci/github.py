@@ -8,14 +8,13 @@ annotation message/title escaped with :func:`escape_data` / :func:`escape_proper
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
 from testerarmy_wait.ci.shared import Finished, reports_line, run_title, waiting_line, why
@@ -256,40 +255,6 @@ def announce(verdict: Verdict, cmds: WorkflowCommands) -> None:
 
 
 # ------------------------------------------------------------------ the CI event
-
-
-def read_event(env: Mapping[str, str]) -> dict[str, Any]:
-    """GitHub's event file (``GITHUB_EVENT_PATH``) as a dict; empty when there is none or it
-    cannot be read."""
-    event_path = env.get("GITHUB_EVENT_PATH", "").strip()
-    if not event_path:
-        return {}
-    try:
-        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return event if isinstance(event, dict) else {}
-
-
-def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
-    """Pull-request fields from GitHub's event file on ``pull_request`` events (empty when
-    there is none, it cannot be read, or the event is not about a pull request)."""
-    pr = read_event(env).get("pull_request")
-    if not isinstance(pr, dict):
-        return {}
-    base = pr.get("base")
-    head = pr.get("head")
-    base = base if isinstance(base, dict) else {}
-    head = head if isinstance(head, dict) else {}
-    found = {
-        "number": pr.get("number"),
-        "title": pr.get("title"),
-        "description": pr.get("body"),
-        "baseBranch": base.get("ref"),
-        "headBranch": head.get("ref"),
-        "commitSha": head.get("sha"),
-    }
-    return {k: v for k, v in found.items() if v not in (None, "")}
 
 
 # ------------------------------------------------------------------ the reporter

@@ -7,7 +7,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Final, TextIO
+from typing import Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
 from testerarmy_wait.ci.shared import (
@@ -70,26 +70,6 @@ class Sections:
             yield
         finally:
             self.end(name)
-
-
-# ------------------------------------------------------------------ the CI context
-
-
-def merge_request_from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    """Merge-request fields from GitLab's ``CI_MERGE_REQUEST_*`` variables (empty outside a
-    merge-request pipeline)."""
-    iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
-    if not iid:
-        return {}
-    found = {
-        "number": int(iid) if iid.isascii() and iid.isdigit() else None,
-        "title": env.get("CI_MERGE_REQUEST_TITLE"),
-        "description": env.get("CI_MERGE_REQUEST_DESCRIPTION"),
-        "baseBranch": env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
-        "headBranch": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"),
-        "commitSha": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA"),
-    }
-    return {k: v for k, v in found.items() if v not in (None, "")}
 
 
 # ------------------------------------------------------------------ the reporter
