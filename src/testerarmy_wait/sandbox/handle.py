@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import random
 import secrets
 import socket
@@ -189,8 +190,9 @@ class Sandbox:
         return [self.create_run(scenario, **options) for _ in range(count)]
 
     def run(self, run_id: str) -> JSONObject:
-        """The RunResponse JSON the API would answer now (KeyError if unknown)."""
-        return self._api.view(run_id)
+        """The RunResponse JSON the API would answer now (KeyError if unknown): a copy, so that
+        changing it changes no scenario (built-in scenarios are shared by every run)."""
+        return copy.deepcopy(self._api.view(run_id))
 
     def status(self, run_id: str) -> str:
         """The run's current status."""

@@ -21,15 +21,15 @@ class Exchange:
     method: str
     path: str  # as requested, e.g. /api/v1/runs/<id>
     query: dict[str, list[str]]
-    status: int | None  # None: the connection was dropped without an answer
-    response_bytes: int  # length of the response body
-    request_json: Any  # the parsed request body; None when empty or not JSON
-    request_body: bytes
-    response_body: bytes
-    response_headers: tuple[tuple[str, str], ...]
-    content_type: str | None
-    fault: Fault | None
-    authenticated: bool  # a known API key was presented
+    status: int | None = None  # None: the connection was dropped without an answer
+    response_bytes: int = 0  # length of the response body
+    request_json: Any = None  # the parsed request body; None when empty or not JSON
+    request_body: bytes = b""
+    response_body: bytes = b""
+    response_headers: tuple[tuple[str, str], ...] = ()
+    content_type: str | None = None
+    fault: Fault | None = None
+    authenticated: bool = False  # a known API key was presented
     received_at: float = 0.0  # wall-clock time (time.time()) the request line arrived
     answered: bool = True  # False while the sandbox is still working on (or holding) it
 
@@ -53,22 +53,7 @@ class Recorder:
 
     def arrive(self, method: str, path: str, query: dict[str, list[str]], at: float) -> int:
         """Record a request that just arrived; returns its place, for :meth:`complete`."""
-        pending = Exchange(
-            method=method,
-            path=path,
-            query=query,
-            status=None,
-            response_bytes=0,
-            request_json=None,
-            request_body=b"",
-            response_body=b"",
-            response_headers=(),
-            content_type=None,
-            fault=None,
-            authenticated=False,
-            received_at=at,
-            answered=False,
-        )
+        pending = Exchange(method, path, query, received_at=at, answered=False)
         with self._lock:
             self._items.append(pending)
             return len(self._items) - 1

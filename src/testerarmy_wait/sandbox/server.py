@@ -9,6 +9,7 @@ import socket
 import ssl
 import threading
 import time
+from dataclasses import replace
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -78,6 +79,8 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "testerarmy-sandbox"
     sys_version = ""
+    _arrival: int  # the place in the recorder of the request being served
+    _asked: Exchange  # that request, to be completed with its answer
 
     def do_GET(self) -> None:
         self._serve()
@@ -102,57 +105,73 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         received_at = time.time()
         parts = urlsplit(self.path)
-        path = parts.path
+        path, method = parts.path, self.command
         query = parse_qs(parts.query, keep_blank_values=True)
-        arrival = self.server.recorder.arrive(self.command, path, query, received_at)
+        self._arrival = self.server.recorder.arrive(method, path, query, received_at)
         route = path[len(BASE_PATH) :] if path.startswith(BASE_PATH + "/") else None
-        method = self.command
         auth = self.headers.get("Authorization")
         authenticated = self.server.api.is_authorized(auth)
+        fault = self._pick_fault(method, route if route is not None else path)
+        body, length = self._read_body()
+        self._asked = Exchange(
+            method,
+            path,
+            query,
+            request_json=_parse(body),
+            request_body=body,
+            fault=fault,
+            authenticated=authenticated,
+            received_at=received_at,
+        )
+        if self._refuse(fault, length) or self._answer_fault(fault):
+            return
+        if route is None:
+            reply = error(404, "not_found", f"The API lives under {BASE_PATH}/v1")
+        else:
+            reply = self.server.api.handle(ApiRequest(method, route, query, auth, body))
+        self._send_json(reply, fault=fault)
 
-        fault = self.server.faults.pick(method, route if route is not None else path)
+    def _pick_fault(self, method: str, path: str) -> Fault | None:
+        """The fault for this request; a ``slow`` one is waited out here."""
+        fault = self.server.faults.pick(method, path)
         if fault is not None and fault.kind == "slow":
             self.server.stopping.wait(fault.seconds)
             fault = fault.then
+        return fault
 
-        body = b""
+    def _read_body(self) -> tuple[bytes, int]:
+        """The body (empty when too big) and its Content-Length (-1 when invalid)."""
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        too_big = length > self.server.max_body_bytes
+        body = b""
         if 0 < length <= max(self.server.max_body_bytes, READ_AND_DISCARD_BYTES):
             body = self.rfile.read(length)
         elif length > 0:
             self.close_connection = True  # unread body: the connection cannot be reused
-        if too_big:
-            body = b""
+        return (b"" if length > self.server.max_body_bytes else body), length
 
-        def record(status: int | None, payload: bytes, headers: list[tuple[str, str]]) -> None:
-            self.server.recorder.complete(
-                arrival,
-                Exchange(
-                    method=method,
-                    path=path,
-                    query=query,
-                    status=status,
-                    response_bytes=len(payload),
-                    request_json=_parse(body),
-                    request_body=body,
-                    response_body=payload,
-                    response_headers=tuple(headers),
-                    content_type={k.lower(): v for k, v in headers}.get("content-type"),
-                    fault=fault,
-                    authenticated=authenticated,
-                    received_at=received_at,
-                ),
-            )
+    def _record(self, status: int | None, data: bytes, headers: list[tuple[str, str]]) -> None:
+        """Complete the record of the request with its answer (status None: none)."""
+        answered = replace(
+            self._asked,
+            status=status,
+            response_bytes=len(data),
+            response_body=data,
+            response_headers=tuple(headers),
+            content_type={k.lower(): v for k, v in headers}.get("content-type"),
+        )
+        self.server.recorder.complete(self._arrival, answered)
 
+    def _refuse(self, fault: Fault | None, length: int) -> bool:
+        """Hang up on a ``drop`` fault or answer a bad body length; True if done."""
         if fault is not None and fault.kind == "drop":
             self.close_connection = True
-            record(None, b"", [])
+            self._record(None, b"", [])
             self._hang_up()
-            return
+            return True
+        too_big = length > self.server.max_body_bytes
         if too_big or length < 0:
             self.close_connection = True
             reply = (
@@ -160,9 +179,15 @@ class _Handler(BaseHTTPRequestHandler):
                 if too_big
                 else error(400, "bad_request", "Invalid Content-Length")
             )
-            self._send_json(reply, record, fault=None)
-            return
-        if fault is not None and fault.kind == "status":
+            self._send_json(reply, fault=None)
+            return True
+        return False
+
+    def _answer_fault(self, fault: Fault | None) -> bool:
+        """Answer with a fault that stands in for the API; True if there is one."""
+        if fault is None:
+            return False
+        if fault.kind == "status":
             headers = list(fault.headers)
             if fault.retry_after_date_in is not None:
                 when = time.time() + fault.retry_after_date_in
@@ -170,31 +195,22 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(
                 fault.status_code, {"error": fault.error, "message": fault.message}, tuple(headers)
             )
-            self._send_json(reply, record, fault=None)
-            return
-        if fault is not None and fault.kind == "body":
-            self._send(fault.status_code, fault.data, fault.value, list(fault.headers), record)
-            return
-        if fault is not None and fault.kind == "gzip_bomb":
+            self._send_json(reply, fault=None)
+        elif fault.kind == "body":
+            self._send(fault.status_code, fault.data, fault.value, list(fault.headers))
+        elif fault.kind == "gzip_bomb":
             bomb = gzip_bomb_bytes(fault.size)
-            self._send(200, bomb, "application/json", [("Content-Encoding", "gzip")], record)
-            return
-        if fault is not None and fault.kind == "endless":
-            self._endless(record)
-            return
-        if fault is not None and fault.kind == "html":
-            self._send(
-                fault.status_code, HTML_ERROR_PAGE.encode(), "text/html; charset=utf-8", [], record
-            )
-            return
-
-        if route is None:
-            reply = error(404, "not_found", f"The API lives under {BASE_PATH}/v1")
+            self._send(200, bomb, "application/json", [("Content-Encoding", "gzip")])
+        elif fault.kind == "endless":
+            self._endless()
+        elif fault.kind == "html":
+            page = HTML_ERROR_PAGE.encode()
+            self._send(fault.status_code, page, "text/html; charset=utf-8", [])
         else:
-            reply = self.server.api.handle(ApiRequest(method, route, query, auth, body))
-        self._send_json(reply, record, fault=fault)
+            return False
+        return True
 
-    def _send_json(self, reply: Reply, record: Any, fault: Fault | None) -> None:
+    def _send_json(self, reply: Reply, fault: Fault | None) -> None:
         payload = reply.body
         ok = 200 <= reply.status < 300
         if fault is not None and ok and fault.kind in _BODY_FAULTS:
@@ -205,18 +221,13 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.short_read:
                 self.close_connection = True
                 self._send(
-                    reply.status,
-                    cut,
-                    "application/json",
-                    list(reply.headers),
-                    record,
-                    declared=len(data),
+                    reply.status, cut, "application/json", list(reply.headers), declared=len(data)
                 )
                 return
             data = cut
         if fault is not None and ok and fault.kind == "rewrite":
             data = rewritten(fault, data)
-        self._send(reply.status, data, "application/json", list(reply.headers), record)
+        self._send(reply.status, data, "application/json", list(reply.headers))
 
     def _send(
         self,
@@ -224,7 +235,6 @@ class _Handler(BaseHTTPRequestHandler):
         data: bytes,
         content_type: str,
         extra: list[tuple[str, str]],
-        record: Any,
         *,
         declared: int | None = None,
     ) -> None:
@@ -235,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         if self.close_connection:
             headers.append(("Connection", "close"))
-        record(status, data, headers)
+        self._record(status, data, headers)
         try:
             self.send_response(status)
             for name, value in headers:
@@ -248,10 +258,10 @@ class _Handler(BaseHTTPRequestHandler):
         if declared is not None:
             self._hang_up()
 
-    def _endless(self, record: Any) -> None:
+    def _endless(self) -> None:
         """A chunked body that never ends, until the client hangs up or the sandbox stops."""
         self.close_connection = True
-        record(200, b"", [("Transfer-Encoding", "chunked")])
+        self._record(200, b"", [("Transfer-Encoding", "chunked")])
         chunk = b" " * 65536
         frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
         try:
