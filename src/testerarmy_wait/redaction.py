@@ -3,7 +3,7 @@
 Server text may quote a secret (an error message repeating the key, an issue the agent wrote
 after seeing it on a page). Secrets are taken out of server answers as soon as they are parsed
 (:meth:`Redactor.deep`), out of our own messages (:meth:`Redactor.message`), and once more
-from every rendered sink (:meth:`Redactor.rendered`), where the escaped forms a secret takes in
+from every rendered sink (:meth:`Redactor.masked`), where the escaped forms a secret takes in
 markdown are looked for as well: the runner's masking matches the exact text only.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 #: Text that looks like a tester.army key (in our own messages, e.g. a key typed into the
@@ -65,7 +65,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         found = {s for s in secrets if len(s) >= MIN_SECRET_CHARS}
         self.secrets: tuple[str, ...] = tuple(sorted(found, key=len, reverse=True))
-        self._rendered: tuple[str, ...] | None = None
+        self._forms: dict[Callable[[str], str], tuple[str, ...]] = {}
         self._raw_forms: tuple[bytes, ...] | None = None
 
     def __bool__(self) -> bool:
@@ -127,17 +127,15 @@ class Redactor:
                 stack.extend((clean, k) for k in clean)
         return root[0]
 
-    def rendered(self, text: str) -> str:
-        """A finished sink (summary, report file, log text): secrets out in their plain and
-        their markdown-escaped forms."""
+    def masked(self, text: str, form: Callable[[str], str]) -> str:
+        """A finished sink: secrets out in their plain form and in the form ``form`` gives
+        them there (escaped for markdown, say; see ``report.escape.rendered``)."""
         if not self.secrets:
             return text
-        if self._rendered is None:
-            from testerarmy_wait.report.escape import md_text
-
-            variants = {v for s in self.secrets for v in (s, md_text(s, None)) if v}
-            self._rendered = tuple(sorted(variants, key=len, reverse=True))
-        for variant in self._rendered:
+        if form not in self._forms:
+            variants = {v for s in self.secrets for v in (s, form(s)) if v}
+            self._forms[form] = tuple(sorted(variants, key=len, reverse=True))
+        for variant in self._forms[form]:
             if variant in text:
                 text = text.replace(variant, MASK)
         return text

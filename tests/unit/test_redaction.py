@@ -20,6 +20,7 @@ from testerarmy_wait.redaction import (
     redact,
 )
 from testerarmy_wait.report.escape import cap, md_text, one_line, terminal_text
+from testerarmy_wait.report.escape import rendered as escaped_out
 from testerarmy_wait.verdict import classify_run
 
 KEY = "sk_live_abcdef123456"
@@ -46,7 +47,7 @@ def test_deep_walks_any_depth_without_recursion() -> None:
 
 def test_rendered_text_loses_the_markdown_escaped_form() -> None:
     rendered = f"summary: {md_text(KEY)} and {KEY}"
-    assert Redactor([KEY]).rendered(rendered) == "summary: *** and ***"
+    assert escaped_out(Redactor([KEY]), rendered) == "summary: *** and ***"
 
 
 def test_short_values_are_not_searched_for() -> None:

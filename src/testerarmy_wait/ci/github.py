@@ -22,7 +22,7 @@ from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summ
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.report.escape import cap, one_line, terminal_text
+from testerarmy_wait.report.escape import cap, one_line, rendered, terminal_text
 from testerarmy_wait.report.formatting import plural, severity_name, short_id
 from testerarmy_wait.verdict import RunVerdict, Verdict
 
@@ -298,7 +298,7 @@ class GitHubReporter:
             self.cmds.untrusted(line)
 
     def results(self, text: str) -> None:
-        self.cmds.raw_block(self._redactor.rendered(text))
+        self.cmds.raw_block(rendered(self._redactor, text))
 
     def note(self, message: str) -> None:
         if self._poll_token is not None:
@@ -331,7 +331,7 @@ class GitHubReporter:
                     max_bytes=SUMMARY_MAX_BYTES,
                     api_url=finished.api_url,
                 )
-                append_summary(summary_file, self._redactor.rendered(markdown))
+                append_summary(summary_file, rendered(self._redactor, markdown))
             except Exception as error:  # the log and the annotations still follow
                 problems.append(f"could not write the job summary: {why(error)}")
         return problems

@@ -22,7 +22,7 @@ from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summ
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.report.escape import terminal_text
+from testerarmy_wait.report.escape import rendered, terminal_text
 from testerarmy_wait.report.formatting import plural
 
 _NAME_BAD_RE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -92,7 +92,7 @@ class GitLabReporter:
         self._raw(terminal_text(text))
 
     def _raw(self, line: str) -> None:
-        self.stream.write(self._redactor.rendered(line) + "\n")
+        self.stream.write(rendered(self._redactor, line) + "\n")
         self.stream.flush()
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
@@ -117,7 +117,7 @@ class GitLabReporter:
         self._line(f"Warning: {message}")
 
     def results(self, text: str) -> None:
-        write_results(self.stream, self._redactor.rendered(text))
+        write_results(self.stream, rendered(self._redactor, text))
 
     def finish(self, finished: Finished) -> None:
         for line in self._digest.closing_lines():

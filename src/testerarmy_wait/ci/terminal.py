@@ -16,7 +16,7 @@ from testerarmy_wait.outcome import Progress
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.advice import possibly_known, run_advice, verdict_advice
-from testerarmy_wait.report.escape import cap, terminal_text
+from testerarmy_wait.report.escape import cap, rendered, terminal_text
 from testerarmy_wait.report.formatting import format_duration, plural, severity_name, short_id
 from testerarmy_wait.verdict import RunVerdict, Verdict
 
@@ -259,7 +259,7 @@ class StatusLine:
         self._finished = False
 
     def _emit(self, text: str) -> None:
-        self.stream.write(self.redactor.rendered(text))
+        self.stream.write(rendered(self.redactor, text))
         self.stream.flush()
 
     def clear(self) -> None:
@@ -331,7 +331,7 @@ class TerminalReporter:
         self._redactor = Redactor()
 
     def results(self, text: str) -> None:
-        write_results(self.results_stream, self._redactor.rendered(text))
+        write_results(self.results_stream, rendered(self._redactor, text))
 
     def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
         self._redactor = Redactor(secrets)
@@ -351,7 +351,7 @@ class TerminalReporter:
     def finish(self, finished: Finished) -> None:
         self.status.finish()
         text = render_text(finished.verdict, color=self.color, api_url=finished.api_url)
-        self.stream.write(self._redactor.rendered(text))
+        self.stream.write(rendered(self._redactor, text))
         for line in report_lines(finished.paths):
-            self.stream.write(self._redactor.rendered(line) + "\n")
+            self.stream.write(rendered(self._redactor, line) + "\n")
         self.stream.flush()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.report.escape import md_link
+from testerarmy_wait.report.escape import md_link, rendered
 from testerarmy_wait.report.summary import render_summary
 from testerarmy_wait.verdict import Verdict
 
@@ -97,7 +97,7 @@ def comment_body(
     link = md_link("Job summary and reports", job_url) if job_url else ""
     footer = f"\n{link} · posted by testerarmy-wait\n" if link else ""
     room = max(1024, max_bytes - len(marker.encode()) - len(footer.encode()) - 2)
-    summary = Redactor(secrets).rendered(
-        render_summary(verdict, run_url=run_url, max_bytes=room, api_url=api_url)
+    summary = rendered(
+        Redactor(secrets), render_summary(verdict, run_url=run_url, max_bytes=room, api_url=api_url)
     )
     return f"{marker}\n{summary.rstrip()}\n{footer}"

@@ -190,3 +190,13 @@ def md_url(url: str | None, limit: int = 80) -> str:
     if not url:
         return ""
     return md_link(md_text(url, limit), url, label_is_markdown=True)
+
+
+def _markdown_form(secret: str) -> str:
+    return md_text(secret, None)
+
+
+def rendered(redactor: redaction.Redactor, text: str) -> str:
+    """A finished sink (summary, report file, log text) with the redactor's secrets out, in
+    their plain and their markdown-escaped forms."""
+    return redactor.masked(text, _markdown_form)

@@ -11,6 +11,7 @@ from typing import Final
 
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.dotenv import render_dotenv
+from testerarmy_wait.report.escape import rendered
 from testerarmy_wait.report.json_report import json_chunks
 from testerarmy_wait.report.junit import Counts, junit_document, junit_suites
 from testerarmy_wait.verdict import Verdict
@@ -65,7 +66,7 @@ def write_text_atomic(path: Path, text: str | Iterable[str]) -> None:
 
 def _json_pieces(verdict: Verdict, run_url: str | None, clean: Redactor) -> Iterator[str]:
     for piece in json_chunks(verdict, run_url=run_url):
-        yield clean.rendered(piece)
+        yield rendered(clean, piece)
     yield "\n"
 
 
@@ -74,7 +75,7 @@ def _junit_pieces(verdict: Verdict, run_url: str | None, clean: Redactor) -> Ite
     total = Counts()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as scratch:
         for text, counts in junit_suites(verdict, run_url=run_url):
-            scratch.write(clean.rendered(text))
+            scratch.write(rendered(clean, text))
             total.add(counts)
         head, tail = junit_document(total, verdict.elapsed_s)
         yield head
@@ -107,7 +108,7 @@ def write_reports(
     contents: dict[str, Callable[[], Iterable[str]]] = {
         JSON_NAME: lambda: _json_pieces(verdict, run_url, clean),
         JUNIT_NAME: lambda: _junit_pieces(verdict, run_url, clean),
-        DOTENV_NAME: lambda: [clean.rendered(render_dotenv(verdict))],
+        DOTENV_NAME: lambda: [rendered(clean, render_dotenv(verdict))],
     }
     errors: list[str] = []
     for name, render in contents.items():

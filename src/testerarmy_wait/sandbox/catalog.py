@@ -35,19 +35,13 @@ others are built here, the hostile and account ones from pieces kept there too.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
+from .builtin_data import DATA
 from .scenarios import STEP_ERROR_CODES, JSONObject, Scenario
 
-#: ``data/builtin.json``: ``scenarios``, ``hostilePieces``, the ``account`` run that the account
-#: scenarios fill in, and the ``problems`` of ``rewordings``.
-DATA: Final[JSONObject] = json.loads(
-    Path(__file__).with_name("data").joinpath("builtin.json").read_bytes()
-)
 _PLAIN: Final = {s["name"]: s for s in DATA["scenarios"]}
 SHOTS = "https://cdn.sandbox.tester.army/screenshots"
 

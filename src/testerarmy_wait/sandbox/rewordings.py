@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .catalog import DATA
+from .builtin_data import DATA
 
 
 @dataclass(frozen=True)
