@@ -154,7 +154,7 @@ def main(
 
         return sandbox_main(args[1:])
     if command == "baseline":
-        from testerarmy_wait.baseline.command import main as baseline_main
+        from testerarmy_wait.baseline_command import main as baseline_main
 
         return baseline_main(args[1:], environ, out, err)
     if command == "demo":

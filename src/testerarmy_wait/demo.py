@@ -86,7 +86,7 @@ def _with_baseline(
     and one new problem: only the new one fails."""
     from pathlib import Path
 
-    from testerarmy_wait.baseline.command import main as accept
+    from testerarmy_wait.baseline_command import main as accept
     from testerarmy_wait.workspace import REPORT_DIR_NAME, workspace_from_env
 
     # Beside the reports: a baseline is read only from inside the workspace.

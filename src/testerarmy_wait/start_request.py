@@ -1,5 +1,5 @@
 """What to start before waiting, decided from the settings: which endpoint and the JSON body.
-Pure: pull-request fields come from the CI context (``ci.context``); nothing is sent here
+Pure: pull-request fields come from the CI context (``ci_context``); nothing is sent here
 (``starting`` sends it)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from testerarmy_wait.ci.context import pull_request_from_ci
+from testerarmy_wait.ci_context import pull_request_from_ci
 from testerarmy_wait.parsers import fail
 
 #: The settings that name the runs: exactly one per invocation.

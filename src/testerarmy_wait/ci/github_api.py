@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.ci import sticky
-from testerarmy_wait.ci.context import read_event
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError, keeping, parse
+from testerarmy_wait.ci_context import read_event
 from testerarmy_wait.network import Route
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from testerarmy_wait.errors import TesterArmyWaitError
 from testerarmy_wait.ids import is_canonical_uuid
 
 from .catalog import builtin_scenario
@@ -92,7 +93,7 @@ def error(status: int, code: str, message: str) -> Reply:
     return Reply(status, {"error": code, "message": message})
 
 
-class BadRequest(Exception):
+class BadRequest(TesterArmyWaitError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from testerarmy_wait.errors import TesterArmyWaitError
+
 JSONObject = dict[str, Any]
 TerminalStatus = Literal["completed", "failed", "cancelled"]
 
@@ -64,7 +66,7 @@ _KEYS = {
 }
 
 
-class ScenarioError(ValueError):
+class ScenarioError(TesterArmyWaitError):
     """A scenario definition that the sandbox cannot play."""
 
 

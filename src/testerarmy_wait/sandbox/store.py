@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from testerarmy_wait.errors import TesterArmyWaitError
+
 from .catalog import builtin_scenario
 from .clock import isoformat
 from .scenarios import JSONObject, Scenario
@@ -128,7 +130,7 @@ def run_view(run: RunRecord, now: float) -> JSONObject:
     return view
 
 
-class CursorError(ValueError):
+class CursorError(TesterArmyWaitError):
     """A ``cursor`` query value this sandbox did not hand out."""
 
 

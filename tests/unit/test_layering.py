@@ -1,0 +1,103 @@
+"""How the package is layered: no import cycle between its modules or packages (lazy and
+type-checking imports count), and the settings load nothing of what comes after them."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import testerarmy_wait
+
+PACKAGE = Path(testerarmy_wait.__file__).parent
+NAME = "testerarmy_wait"
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _imports(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports, wherever the import stands."""
+    edges: dict[str, set[str]] = defaultdict(set)
+    for name, path in modules.items():
+        here = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = here.split(".")[: len(here.split(".")) - node.level + 1]
+                    base = ".".join([*parent, *([node.module] if node.module else [])])
+                targets = [base, *(f"{base}.{a.name}" for a in node.names)]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            edges[name].update(t for t in targets if t in modules and t != name)
+    return edges
+
+
+def _package(module: str) -> str:
+    """A subpackage (``testerarmy_wait.ci``) or a top-level module stands for itself."""
+    return ".".join(module.split(".")[:2])
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str]:
+    """One cycle of the graph, or []."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for start in sorted(edges):
+        if start not in state and (found := visit(start)):
+            return found
+    return []
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    assert _cycle(_imports(_modules())) == []
+
+
+def test_no_package_imports_itself_back_through_others() -> None:
+    by_package: dict[str, set[str]] = defaultdict(set)
+    for module, targets in _imports(_modules()).items():
+        by_package[_package(module)].update(
+            _package(t) for t in targets if _package(t) != _package(module)
+        )
+    assert _cycle(by_package) == []
+
+
+def test_the_settings_load_no_adapter_report_verdict_or_http_client() -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, testerarmy_wait.config; print('\\n'.join(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    ours = [m for m in loaded if m.startswith(NAME)]
+    later = ("ci.github", "ci.gitlab", "ci.terminal", "ci.reporters", "report", "verdict")
+    assert not [m for m in ours if m.removeprefix(f"{NAME}.").startswith(later)], ours
+    assert "httpx" not in loaded
+    assert f"{NAME}.client" not in ours
