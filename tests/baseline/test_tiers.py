@@ -14,10 +14,10 @@ from testerarmy_wait.baseline.fingerprint import page_of, step_at
 from testerarmy_wait.baseline.matching import THRESHOLD, Found, Matcher
 from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.baseline.writer import Reported, entry_for, merge
-from testerarmy_wait.ci.terminal import run_lines
 from testerarmy_wait.models import Issue, Run, Step
 from testerarmy_wait.outcome import RunOutcome, StopReason
 from testerarmy_wait.policy import ExitCode, Policy, Result
+from testerarmy_wait.report.blocks import run_lines
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.junit import render_junit
 from testerarmy_wait.report.summary import render_summary

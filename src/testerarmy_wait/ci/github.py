@@ -12,18 +12,18 @@ import re
 import secrets
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
-from testerarmy_wait.ci.shared import Finished, reports_line, run_title, waiting_line, why
-from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summary_line
+from testerarmy_wait.ci.shared import Finished, reports_line, waiting_line, why
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.report.blocks import Block, report_blocks
 from testerarmy_wait.report.escape import cap, one_line, rendered, terminal_text
-from testerarmy_wait.report.formatting import plural, severity_name, short_id
+from testerarmy_wait.report.formatting import severity_name, short_id
 from testerarmy_wait.verdict import RunVerdict, Verdict
 
 if TYPE_CHECKING:
@@ -336,28 +336,27 @@ class GitHubReporter:
                 problems.append(f"could not write the job summary: {why(error)}")
         return problems
 
+    def _print_block(self, block: Block) -> None:
+        """A titled block as a group (GitHub folds every group); server text never as a
+        command."""
+        group: AbstractContextManager[None] = (
+            nullcontext() if block.title is None else self.cmds.group(block.title)
+        )
+        with group, self.cmds.stop_commands():
+            for line in block.lines:
+                self.cmds.untrusted(line)
+            if block.more is not None:
+                self.cmds.untrusted(block.more)
+
     def finish(self, finished: Finished) -> None:
         for line in self._digest.closing_lines():
             self._open_poll_log()
             self.cmds.untrusted(line)
         self._close_poll_log()
-        verdict, api_url = finished.verdict, finished.api_url
+        verdict = finished.verdict
         problems = list(finished.paths.errors) + self._write_files(finished)
-        with self.cmds.stop_commands():
-            for line in header_lines(verdict, color=False, api_url=api_url):
-                self.cmds.untrusted(line)
-        plan = plan_runs(verdict)
-        for run in plan.detailed:
-            with self.cmds.group(run_title(run.run_id, run.result)), self.cmds.stop_commands():
-                for line in run_lines(run, color=False, api_url=api_url):
-                    self.cmds.untrusted(line)
-        if plan.listed:
-            title = plural(len(plan.listed) + plan.left_out, "more run")
-            with self.cmds.group(title), self.cmds.stop_commands():
-                for run in plan.listed:
-                    self.cmds.untrusted(summary_line(run, color=False))
-                if (more := plan.left_out_line()) is not None:
-                    self.cmds.untrusted(more)
+        for block in report_blocks(verdict, color=False, api_url=finished.api_url):
+            self._print_block(block)
         announce(verdict, self.cmds)
         for problem in problems:  # the report-file warnings are among them
             self.cmds.warning(problem, title="testerarmy-wait")

@@ -10,20 +10,11 @@ from contextlib import contextmanager
 from typing import Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
-from testerarmy_wait.ci.shared import (
-    Finished,
-    report_lines,
-    run_label,
-    run_title,
-    waiting_line,
-    write_results,
-)
-from testerarmy_wait.ci.terminal import header_lines, plan_runs, run_lines, summary_line
+from testerarmy_wait.ci.shared import Finished, report_lines, waiting_line, write_results
 from testerarmy_wait.outcome import Progress
-from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.report.blocks import Block, report_blocks
 from testerarmy_wait.report.escape import rendered, terminal_text
-from testerarmy_wait.report.formatting import plural
 
 _NAME_BAD_RE: Final = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -119,6 +110,12 @@ class GitLabReporter:
     def results(self, text: str) -> None:
         write_results(self.stream, rendered(self._redactor, text))
 
+    def _print_block(self, block: Block) -> None:
+        for line in block.lines:
+            self._raw(line)
+        if block.more is not None:
+            self._line(block.more)
+
     def finish(self, finished: Finished) -> None:
         for line in self._digest.closing_lines():
             self._open_poll_log()
@@ -126,22 +123,12 @@ class GitLabReporter:
         if self._poll_open:
             self.sections.end("testerarmy_poll_log")
             self._poll_open = False
-        verdict, api_url = finished.verdict, finished.api_url
-        for line in header_lines(verdict, color=self.color, api_url=api_url):
-            self._raw(line)
-        plan = plan_runs(verdict)
-        for n, run in enumerate(plan.detailed):
-            name = f"testerarmy_run_{n}_{run_label(run.run_id)}"
-            passed = run.result is Result.PASS and not run.fails_policy
-            with self.sections.section(name, run_title(run.run_id, run.result), collapsed=passed):
-                for line in run_lines(run, color=self.color, api_url=api_url):
-                    self._raw(line)
-        if plan.listed:
-            title = plural(len(plan.listed) + plan.left_out, "more run")
-            with self.sections.section("testerarmy_more_runs", title, collapsed=True):
-                for run in plan.listed:
-                    self._raw(summary_line(run, color=self.color))
-                if (more := plan.left_out_line()) is not None:
-                    self._line(more)
+        for block in report_blocks(finished.verdict, color=self.color, api_url=finished.api_url):
+            if block.title is None:
+                self._print_block(block)
+                continue
+            name = f"testerarmy_{block.key}"
+            with self.sections.section(name, block.title, collapsed=block.folded):
+                self._print_block(block)
         for line in report_lines(finished.paths):
             self._line(line)

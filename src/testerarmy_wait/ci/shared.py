@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from testerarmy_wait.policy import Result
 from testerarmy_wait.report.escape import terminal_text
-from testerarmy_wait.report.formatting import plural, short_id
+from testerarmy_wait.report.formatting import plural
 from testerarmy_wait.report.values import safe_run_id
 
 if TYPE_CHECKING:
@@ -25,14 +24,6 @@ class Finished:
     outputs: Mapping[str, str]
     run_url: str | None = None
     api_url: str | None = None  # as shown to a reader (secrets already taken out)
-
-
-def run_label(run_id: str) -> str:
-    return short_id(safe_run_id(run_id))
-
-
-def run_title(run_id: str, result: Result) -> str:
-    return f"Run {run_label(run_id)}: {result.value}"
 
 
 def waiting_line(run_ids: Sequence[str]) -> str | None:
