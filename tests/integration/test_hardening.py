@@ -596,10 +596,7 @@ def test_a_cancel_answered_with_an_overflowing_retry_after_still_ends_143(
         text=True,
     )
     try:
-        for _ in range(800):
-            if sandbox.requests_for(method="GET"):
-                break
-            time.sleep(0.025)
+        within(30, lambda: bool(sandbox.requests_for(method="GET")), "the first poll")
         process.send_signal(signal.SIGTERM)
         _stdout, stderr = process.communicate(timeout=60)
     finally:

@@ -173,7 +173,12 @@ def test_signal_while_starting_exits_at_once_with_outputs(
         "the start request",
     )
     process.send_signal(signal.SIGTERM)
-    _stdout, stderr = process.communicate(timeout=20)
+    try:
+        _stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:  # never leave it running, even when the test fails
+            process.kill()
+            process.communicate()
     assert process.returncode == 143, stderr
     assert "result<<" in out.read_text("utf-8")
     assert "CANCELLED" in out.read_text("utf-8")
