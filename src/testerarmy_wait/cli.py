@@ -70,12 +70,12 @@ def _finish(
 
 
 def _review_teller(
-    settings: Settings, env: Mapping[str, str], secrets: Sequence[str]
+    settings: Settings, env: Mapping[str, str], redactor: Redactor
 ) -> Callable[[Verdict], tuple[list[str], list[str]]]:
     def tell_review(verdict: Verdict) -> tuple[list[str], list[str]]:
         from testerarmy_wait.ci.review import tell  # loaded only when the job is done
 
-        return tell(settings, env, verdict, secrets=secrets, run_url=settings.run_url)
+        return tell(settings, env, verdict, redactor=redactor, run_url=settings.run_url)
 
     return tell_review
 
@@ -86,15 +86,19 @@ def run_wait(
     stdout: TextIO,
     stderr: TextIO,
     signals: StopSignals | None = None,
+    *,
+    redactor: Redactor | None = None,
 ) -> int:
-    reporter = select_reporter(env, stdout, stderr)
-    secrets = secrets_in(env, argv)
-    redactor = Redactor(secrets)
+    """The wait, told on the platform ``env`` names; ``redactor`` is built from the secrets
+    in ``env`` and ``argv`` when not given."""
+    if redactor is None:
+        redactor = Redactor(secrets_in(env, argv))
+    reporter = select_reporter(env, stdout, stderr, redactor)
     with StopSignals() if signals is None else nullcontext(signals) as handlers:
         try:
             settings = load_settings(argv, env)
         except Exception as error:  # a setting we could not read is never a pass
-            reporter.begin([], secrets)
+            reporter.begin([])
             if isinstance(error, UsageError):
                 verdict = usage_error(redactor.message(str(error)))
             else:
@@ -106,7 +110,7 @@ def run_wait(
                 report_dir=default_report_dir(env),
                 workspace=workspace_from_env(env),
             )
-        reporter.begin(settings.run_ids, secrets)
+        reporter.begin(settings.run_ids)
         for note in settings.notes:
             reporter.note(note)
         try:
@@ -114,7 +118,7 @@ def run_wait(
                 run_job(
                     settings,
                     handlers,
-                    secrets=secrets,
+                    redactor=redactor,
                     on_progress=reporter.progress,
                     on_note=reporter.note,
                 )
@@ -131,7 +135,7 @@ def run_wait(
             run_url=settings.run_url,
             api_url=settings.api_url,
             print_json=settings.print_json,
-            tell_review=_review_teller(settings, env, secrets),
+            tell_review=_review_teller(settings, env, redactor),
         )
 
 
@@ -163,9 +167,10 @@ def main(
         return demo_main(args[1:], environ, out, err, wait=run_wait)
     if command == "wait":
         args = args[1:]
+    redactor = Redactor(secrets_in(environ, args))  # the one every sink writes through
     try:
-        return run_wait(args, environ, out, err, signals)
+        return run_wait(args, environ, out, err, signals, redactor=redactor)
     except Exception as error:  # even writing the reports failed: say so, and never pass
-        message = Redactor(secrets_in(environ, args)).message(f"{type(error).__name__}: {error}")
+        message = redactor.message(f"{type(error).__name__}: {error}")
         err.write(f"testerarmy-wait: internal error: {message}\n")
         return int(ExitCode.API_ERROR)

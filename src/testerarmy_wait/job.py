@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -61,12 +61,13 @@ async def run_job(
     settings: Settings,
     signals: StopSignals,
     *,
-    secrets: Sequence[str] = (),
+    redactor: Redactor | None = None,
     on_progress: Callable[[Progress], None] = lambda _event: None,
     on_note: Callable[[str], None] = lambda _note: None,
     clock: Clock = time.monotonic,
 ) -> Verdict:
-    """The whole job; see the module docstring."""
+    """The whole job; see the module docstring. ``redactor`` is the program's (none: the
+    client's, which knows the key alone)."""
     stop = asyncio.Event()
     signals.attach(stop)
     try:
@@ -75,13 +76,13 @@ async def run_job(
             settings.api_key,
             request_timeout_s=settings.request_timeout_s,
             route=settings.route,
-            secrets=secrets,
+            secrets=redactor.secrets if redactor is not None else (),
         ) as client:
             return await _judged(
                 settings,
                 signals,
                 client,
-                secrets=secrets,
+                redactor=client.redactor if redactor is None else redactor,
                 stop=stop,
                 on_progress=on_progress,
                 on_note=on_note,
@@ -116,7 +117,7 @@ async def _start(
         )
 
 
-def _read_baseline(settings: Settings, secrets: Sequence[str]) -> Baseline | Verdict | None:
+def _read_baseline(settings: Settings, redactor: Redactor) -> Baseline | Verdict | None:
     """The baseline the settings name, or the usage error that says why it cannot be used."""
     if settings.baseline is None:
         return None
@@ -125,7 +126,7 @@ def _read_baseline(settings: Settings, secrets: Sequence[str]) -> Baseline | Ver
     try:
         return read_baseline(settings.baseline.path, settings.baseline.display)
     except BaselineError as error:
-        return usage_error(Redactor(secrets).message(str(error)), settings.policy)
+        return usage_error(redactor.message(str(error)), settings.policy)
 
 
 async def _judged(
@@ -133,7 +134,7 @@ async def _judged(
     signals: StopSignals,
     client: TesterArmyClient,
     *,
-    secrets: Sequence[str],
+    redactor: Redactor,
     stop: asyncio.Event,
     on_progress: Callable[[Progress], None],
     on_note: Callable[[str], None],
@@ -143,7 +144,7 @@ async def _judged(
     end = began + settings.timeout_s
     last_look_s, cancel_s = reserves(settings)
     deadline = end - last_look_s - cancel_s
-    baseline = _read_baseline(settings, secrets)  # inside the deadline, before any start
+    baseline = _read_baseline(settings, redactor)  # inside the deadline, before any start
     if isinstance(baseline, Verdict):
         return baseline.with_elapsed(clock() - began)
     begun = await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)

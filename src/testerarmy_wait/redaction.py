@@ -63,7 +63,10 @@ class Redactor:
     """Takes the given secrets out of text and parsed JSON."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        found = {s for s in secrets if len(s) >= MIN_SECRET_CHARS}
+        given = tuple(dict.fromkeys(s for s in secrets if s))
+        #: Every secret given, short ones too: the runner masks them all (``add-mask``).
+        self.given: tuple[str, ...] = given
+        found = {s for s in given if len(s) >= MIN_SECRET_CHARS}
         self.secrets: tuple[str, ...] = tuple(sorted(found, key=len, reverse=True))
         self._forms: dict[Callable[[str], str], tuple[str, ...]] = {}
         self._raw_forms: tuple[bytes, ...] | None = None

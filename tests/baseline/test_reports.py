@@ -11,6 +11,7 @@ from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
 from testerarmy_wait.policy import Policy
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.comment import comment_body
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.junit import render_junit
@@ -45,7 +46,9 @@ def test_summary_and_comment_show_known_new_gone_and_expired_safely() -> None:
     v = verdict()
     for markdown in (
         render_summary(v, run_url=None),
-        comment_body(v, key="0" * 16, run_url=None, job_url=None).split("\n", 1)[1],
+        comment_body(v, key="0" * 16, run_url=None, job_url=None, redactor=Redactor()).split(
+            "\n", 1
+        )[1],
     ):
         assert_safe(markdown)
         text = visible_text(markdown)

@@ -30,7 +30,7 @@ from testerarmy_wait.ci.forge import (
 )
 from testerarmy_wait.ci.github import GitHubReporter
 from testerarmy_wait.ci.gitlab import GitLabReporter
-from testerarmy_wait.redaction import MIN_PREFIX_CHARS
+from testerarmy_wait.redaction import MIN_PREFIX_CHARS, Redactor
 from testerarmy_wait.report.comment import Existing, comment_key
 from tests.ci.test_review import PR, REPO, github_env, gitlab_env, run_tell
 from tests.fakes.forge import FakeForge
@@ -77,7 +77,7 @@ def test_a_token_the_server_quotes_never_reaches_an_error_whole_or_cut(
 
     async def errors() -> list[str]:
         found: list[str] = []
-        async with ForgeApi(url, headers, secrets=[token]) as api:
+        async with ForgeApi(url, headers, redactor=Redactor([token])) as api:
             for offset in OFFSETS:
                 forge.fail_next("GET", f"{path}$", 422, message=echoed(offset, token))
                 with pytest.raises(ForgeError) as error:
@@ -111,8 +111,8 @@ def test_a_quoted_token_never_reaches_the_warning_or_the_log(
         assert (done, leaked(token, warning)) == ([], None), (offset, warning)
         for make in (GitHubReporter, GitLabReporter):
             log = io.StringIO()
-            reporter = make(env, log)
-            reporter.begin([], [])
+            reporter = make(env, log, Redactor())
+            reporter.begin([])
             reporter.warning(warning)
             assert leaked(token, log.getvalue()) is None, (offset, log.getvalue())
 
@@ -122,7 +122,7 @@ def test_an_oversized_answer_is_said_in_words(forge: FakeForge) -> None:
     forge.answer_next("GET", "/comments$", bomb, headers={"Content-Encoding": "gzip"}, times=9)
 
     async def go() -> None:
-        async with ForgeApi(forge.github_url, {}) as api:
+        async with ForgeApi(forge.github_url, {}, redactor=Redactor()) as api:
             await api.call("GET", COMMENTS)
 
     with pytest.raises(ForgeError) as error:
@@ -164,7 +164,7 @@ def test_a_listing_page_of_tiny_values_at_the_byte_cap_stays_small(forge: FakeFo
     del page
 
     async def go() -> None:
-        async with ForgeApi(forge.github_url, {}) as api:
+        async with ForgeApi(forge.github_url, {}, redactor=Redactor()) as api:
             await sticky.find(api, THREAD, "0" * 16, sticky.Author("u", "User"))
 
     def refused() -> None:
@@ -190,7 +190,7 @@ def test_a_page_just_under_the_value_cap_is_read_small(forge: FakeForge) -> None
     found: list[sticky.Found] = []
 
     async def go() -> None:
-        async with ForgeApi(forge.github_url, {}) as api:
+        async with ForgeApi(forge.github_url, {}, redactor=Redactor()) as api:
             found.append(await sticky.find(api, THREAD, key, sticky.Author("u", "User")))
 
     assert peak_mb(lambda: asyncio.run(go())) < 150
@@ -210,7 +210,7 @@ def test_pages_of_long_comments_are_read_down_to_what_the_search_needs(forge: Fa
 
     async def go() -> None:
         headers = {"Authorization": f"Bearer {forge.state.github_token}"}
-        async with ForgeApi(forge.github_url, headers) as api:
+        async with ForgeApi(forge.github_url, headers, redactor=Redactor()) as api:
             found.append(await sticky.find(api, THREAD, key, sticky.Author("me", "Bot")))
 
     assert peak_mb(lambda: asyncio.run(go())) < 150

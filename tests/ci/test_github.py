@@ -10,6 +10,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from testerarmy_wait.ci.github import (
+    GitHubReporter,
     WorkflowCommands,
     announce,
     append_summary,
@@ -18,6 +19,7 @@ from testerarmy_wait.ci.github import (
     format_outputs,
     write_outputs,
 )
+from testerarmy_wait.redaction import Redactor
 from tests.ci.runner import commands_processed, parse_output_file
 from tests.report.factories import (
     HOSTILE_STRINGS,
@@ -55,7 +57,7 @@ def test_escape_data_and_property_match_the_toolkit() -> None:
 
 def test_commands_are_written_to_the_injected_stream() -> None:
     out = io.StringIO()
-    cmds = WorkflowCommands(out)
+    cmds = WorkflowCommands(out, Redactor())
     cmds.error("line one\nline two", title="Issue: a,b")
     cmds.warning("w")
     cmds.debug("d%")
@@ -68,7 +70,7 @@ def test_commands_are_written_to_the_injected_stream() -> None:
 
 def test_mask_masks_the_value_and_each_of_its_lines() -> None:
     out = io.StringIO()
-    cmds = WorkflowCommands(out)
+    cmds = WorkflowCommands(out, Redactor())
     cmds.mask("sk_abc")
     cmds.mask("one\ntwo")
     cmds.mask("  ")
@@ -82,7 +84,7 @@ def test_mask_masks_the_value_and_each_of_its_lines() -> None:
 
 def test_group_wraps_its_lines() -> None:
     out = io.StringIO()
-    cmds = WorkflowCommands(out)
+    cmds = WorkflowCommands(out, Redactor())
     with cmds.group("Poll\nlog"):
         cmds.plain("inside")
     assert out.getvalue().splitlines() == ["::group::Poll log", "inside", "::endgroup::"]
@@ -90,7 +92,7 @@ def test_group_wraps_its_lines() -> None:
 
 def test_stop_commands_uses_a_fresh_random_token_each_time() -> None:
     out = io.StringIO()
-    cmds = WorkflowCommands(out)
+    cmds = WorkflowCommands(out, Redactor())
     with cmds.stop_commands():
         cmds.untrusted("::error::not a command")
     with cmds.stop_commands():
@@ -107,7 +109,7 @@ def test_stop_commands_uses_a_fresh_random_token_each_time() -> None:
 
 def test_plain_lines_can_never_be_commands() -> None:
     out = io.StringIO()
-    WorkflowCommands(out).plain("::error::x\n::set-output name=a::b")
+    WorkflowCommands(out, Redactor()).plain("::error::x\n::set-output name=a::b")
     processed, plain = commands_processed(out.getvalue())
     assert processed == []
     assert plain == ["| ::error::x ::set-output name=a::b"]
@@ -118,7 +120,7 @@ def test_plain_lines_can_never_be_commands() -> None:
 @example("##[error]x ##[warning]y")
 def test_plain_lines_never_hold_a_legacy_command_anywhere(text: str) -> None:
     out = io.StringIO()
-    WorkflowCommands(out).plain(text)
+    WorkflowCommands(out, Redactor()).plain(text)
     processed, _plain = commands_processed(out.getvalue())
     assert processed == []
 
@@ -168,7 +170,7 @@ def test_append_summary_appends_and_ends_with_a_newline(tmp_path: Path) -> None:
 
 def test_announce_errors_for_blocking_issues_and_warnings_for_the_rest() -> None:
     out = io.StringIO()
-    announce(checkout_verdict(), WorkflowCommands(out))
+    announce(checkout_verdict(), WorkflowCommands(out, Redactor()))
     processed, plain = commands_processed(out.getvalue())
     assert plain == []
     assert [c.name for c in processed] == ["error", "error", "warning"]
@@ -190,7 +192,7 @@ def test_announce_keeps_ten_per_type_and_the_tenth_sums_up_the_rest() -> None:
         for t in ("issue", "warning")
     ]
     out = io.StringIO()
-    announce(verdict_of(outcome(data)), WorkflowCommands(out))
+    announce(verdict_of(outcome(data)), WorkflowCommands(out, Redactor()))
     processed, _ = commands_processed(out.getvalue())
     errors = [c for c in processed if c.name == "error"]
     warnings = [c for c in processed if c.name == "warning"]
@@ -206,7 +208,7 @@ def test_hostile_issue_text_in_annotations_stays_one_escaped_command_each() -> N
         {"name": bad, "description": bad, "url": bad, "severity": 5} for bad in HOSTILE_STRINGS[:9]
     ]
     out = io.StringIO()
-    announce(verdict_of(outcome(data)), WorkflowCommands(out))
+    announce(verdict_of(outcome(data)), WorkflowCommands(out, Redactor()))
     processed, plain = commands_processed(out.getvalue())
     assert plain == []
     assert [c.name for c in processed] == ["error"] * 9
@@ -215,13 +217,9 @@ def test_hostile_issue_text_in_annotations_stays_one_escaped_command_each() -> N
 
 
 def test_every_workflow_command_text_is_redacted_but_the_mask_itself() -> None:
-    from testerarmy_wait.ci.github import WorkflowCommands
-    from testerarmy_wait.redaction import Redactor
-
     secret = "sk_live_secretvalue123"
     out = io.StringIO()
-    cmds = WorkflowCommands(out)
-    cmds.redactor = Redactor([secret])
+    cmds = WorkflowCommands(out, Redactor([secret]))
     cmds.mask(secret)
     cmds.plain(f"plain {secret}")
     cmds.warning(f"warning {secret}", title=f"title {secret}")
@@ -232,3 +230,12 @@ def test_every_workflow_command_text_is_redacted_but_the_mask_itself() -> None:
     assert lines[0] == f"::add-mask::{secret}"
     assert all(secret not in line for line in lines[1:])
     assert sum("***" in line for line in lines) == 4
+
+
+def test_every_secret_is_masked_by_the_runner_short_ones_too() -> None:
+    """Our own redaction skips secrets under four characters (they would match everywhere);
+    the runner is still asked to mask them."""
+    out = io.StringIO()
+    GitHubReporter({}, out, Redactor(["k9x", "sk_live_secretvalue123", "k9x"])).begin([])
+    masks = [line for line in out.getvalue().splitlines() if line.startswith("::add-mask::")]
+    assert masks == ["::add-mask::k9x", "::add-mask::sk_live_secretvalue123"]

@@ -14,6 +14,7 @@ from testerarmy_wait.ci.reporters import (
     select_reporter,
 )
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.files import ReportPaths, write_reports
 from testerarmy_wait.report.outputs import step_outputs
 from testerarmy_wait.verdict import Verdict, usage_error
@@ -37,7 +38,9 @@ class TTY(io.StringIO):
 
 
 def finish(reporter: Reporter, verdict: Verdict, tmp_path: Path) -> ReportPaths:
-    paths = write_reports(verdict, tmp_path / "reports", workspace=tmp_path, run_url=None)
+    paths = write_reports(
+        verdict, tmp_path / "reports", workspace=tmp_path, run_url=None, redactor=Redactor()
+    )
     outputs = step_outputs(
         verdict, report_path=paths.json_relative, junit_path=paths.junit_relative
     )
@@ -62,19 +65,19 @@ def hostile_progress() -> list[Progress]:
     ],
 )
 def test_reporter_is_chosen_from_the_environment(env: dict[str, str], kind: type) -> None:
-    assert isinstance(select_reporter(env, io.StringIO(), io.StringIO()), kind)
+    assert isinstance(select_reporter(env, io.StringIO(), io.StringIO(), Redactor()), kind)
 
 
 def test_terminal_reporter_uses_color_and_a_live_line_only_on_a_tty_without_no_color() -> None:
-    tty = select_reporter({}, io.StringIO(), TTY())
+    tty = select_reporter({}, io.StringIO(), TTY(), Redactor())
     assert isinstance(tty, TerminalReporter)
     assert tty.color
     assert tty.status.is_tty
     for env in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
-        muted = select_reporter(env, io.StringIO(), TTY())
+        muted = select_reporter(env, io.StringIO(), TTY(), Redactor())
         assert isinstance(muted, TerminalReporter)
         assert not muted.color
-    piped = select_reporter({}, io.StringIO(), io.StringIO())
+    piped = select_reporter({}, io.StringIO(), io.StringIO(), Redactor())
     assert isinstance(piped, TerminalReporter)
     assert not piped.color
     assert not piped.status.is_tty
@@ -82,16 +85,16 @@ def test_terminal_reporter_uses_color_and_a_live_line_only_on_a_tty_without_no_c
 
 def test_github_masks_secrets_before_anything_else(tmp_path: Path) -> None:
     out = io.StringIO()
-    reporter = GitHubReporter({}, out)
-    reporter.begin([CHECKOUT_ID], [SECRET])
+    reporter = GitHubReporter({}, out, Redactor([SECRET]))
+    reporter.begin([CHECKOUT_ID])
     assert out.getvalue().splitlines()[0] == f"::add-mask::{SECRET}"
 
 
 def test_github_log_never_lets_server_text_act_as_a_command(tmp_path: Path) -> None:
     out = io.StringIO()
     env = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum")}
-    reporter = GitHubReporter(env, out)
-    reporter.begin([HOSTILE_ID, "::error::x"], [SECRET])
+    reporter = GitHubReporter(env, out, Redactor([SECRET]))
+    reporter.begin([HOSTILE_ID, "::error::x"])
     for event in hostile_progress():
         reporter.progress(event)
     reporter.note("::set-output name=x::y")
@@ -113,8 +116,8 @@ def test_github_log_never_lets_server_text_act_as_a_command(tmp_path: Path) -> N
 def test_github_finish_writes_outputs_summary_annotations_and_groups(tmp_path: Path) -> None:
     out = io.StringIO()
     env = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum")}
-    reporter = GitHubReporter(env, out)
-    reporter.begin([CHECKOUT_ID], [SECRET])
+    reporter = GitHubReporter(env, out, Redactor([SECRET]))
+    reporter.begin([CHECKOUT_ID])
     reporter.progress(Progress(run_id=CHECKOUT_ID, status="running", polls=1, elapsed_s=1.0))
     paths = finish(reporter, checkout_verdict(), tmp_path)
     outputs = parse_output_file((tmp_path / "out").read_text(encoding="utf-8"))
@@ -137,8 +140,8 @@ def test_github_finish_writes_outputs_summary_annotations_and_groups(tmp_path: P
 
 def test_github_outside_actions_files_writes_nothing_and_does_not_fail(tmp_path: Path) -> None:
     out = io.StringIO()
-    reporter = GitHubReporter({}, out)
-    reporter.begin([], [])
+    reporter = GitHubReporter({}, out, Redactor())
+    reporter.begin([])
     finish(reporter, usage_error("no run id"), tmp_path)
     processed, _ = commands_processed(out.getvalue())
     assert [c.name for c in processed if c.name == "error"] == ["error"]
@@ -147,7 +150,7 @@ def test_github_outside_actions_files_writes_nothing_and_does_not_fail(tmp_path:
 def test_github_reports_a_file_it_could_not_write_as_a_warning(tmp_path: Path) -> None:
     out = io.StringIO()
     env = {"GITHUB_OUTPUT": str(tmp_path / "missing" / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path)}
-    reporter = GitHubReporter(env, out)
+    reporter = GitHubReporter(env, out, Redactor())
     finish(reporter, checkout_verdict(), tmp_path)
     processed, _ = commands_processed(out.getvalue())
     titles = [c.properties for c in processed if c.name == "warning"]
@@ -156,8 +159,8 @@ def test_github_reports_a_file_it_could_not_write_as_a_warning(tmp_path: Path) -
 
 def test_gitlab_puts_the_poll_log_and_each_run_in_balanced_sections(tmp_path: Path) -> None:
     out = io.StringIO()
-    reporter = GitLabReporter({"GITLAB_CI": "true", "NO_COLOR": "1"}, out)
-    reporter.begin([HOSTILE_ID], [SECRET])
+    reporter = GitLabReporter({"GITLAB_CI": "true", "NO_COLOR": "1"}, out, Redactor([SECRET]))
+    reporter.begin([HOSTILE_ID])
     for event in hostile_progress():
         reporter.progress(event)
     finish(reporter, hostile_verdict(), tmp_path)
@@ -178,8 +181,8 @@ def test_gitlab_puts_the_poll_log_and_each_run_in_balanced_sections(tmp_path: Pa
 
 def test_terminal_reporter_prints_progress_and_the_report_to_its_stream(tmp_path: Path) -> None:
     err = io.StringIO()
-    reporter = TerminalReporter(err, is_tty=False, color=False)
-    reporter.begin([CHECKOUT_ID], [SECRET])
+    reporter = TerminalReporter(err, Redactor([SECRET]), is_tty=False, color=False)
+    reporter.begin([CHECKOUT_ID])
     reporter.progress(Progress(run_id=CHECKOUT_ID, status="running", polls=1, elapsed_s=1.0))
     reporter.note("Using the default timeout")
     finish(reporter, checkout_verdict(), tmp_path)

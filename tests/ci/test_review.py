@@ -16,6 +16,7 @@ from testerarmy_wait.ci import github_api, gitlab_api
 from testerarmy_wait.ci.forge import ForgeApi
 from testerarmy_wait.ci.review import tell
 from testerarmy_wait.config import Settings, load_settings
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.verdict import Verdict
 from tests.fakes.forge import FakeForge
 from tests.report.factories import (
@@ -82,7 +83,7 @@ def settings_for(env: dict[str, str], *argv: str) -> Settings:
 def run_tell(env: dict[str, str], verdict: Verdict, *argv: str) -> tuple[list[str], list[str]]:
     settings = settings_for(env, *argv)
     secrets = [KEY, *(v for k, v in env.items() if "TOKEN" in k)]
-    return tell(settings, env, verdict, secrets=secrets, run_url=None)
+    return tell(settings, env, verdict, redactor=Redactor(secrets), run_url=None)
 
 
 def no_sleep_factory(slept: list[float]) -> Any:
@@ -299,7 +300,7 @@ def publish(
             token=forge.state.github_token,
             verdict=verdict,
             run_url=None,
-            secrets=[forge.state.github_token],
+            redactor=Redactor([forge.state.github_token]),
             route=None,
             api_factory=no_sleep_factory(slept),
             **options,

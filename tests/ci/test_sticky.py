@@ -20,6 +20,7 @@ from testerarmy_wait.ci import github_api, gitlab_api, sticky
 from testerarmy_wait.ci.forge import ForgeApi
 from testerarmy_wait.ci.github import GitHubReporter
 from testerarmy_wait.ci.gitlab import GitLabReporter
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.comment import Existing, comment_key, verdict_state
 from testerarmy_wait.verdict import Verdict
 from tests.ci.test_review import (
@@ -265,7 +266,7 @@ def publish(
         "mode": "always",
         "verdict": checkout_verdict(),
         "run_url": None,
-        "secrets": [forge.state.github_token, forge.state.gitlab_token],
+        "redactor": Redactor([forge.state.github_token, forge.state.gitlab_token]),
         "route": None,
         "api_factory": virtual_time(),
         **kwargs,
@@ -358,14 +359,14 @@ def test_strangers_are_named_in_one_line_that_stays_text(forge: FakeForge, tmp_p
     assert f", {STRANGER}, user0 and 3 more carry" in named  # each account once, three named
     assert named.startswith(f"{host.where}: comments by eve ::error")
     log = io.StringIO()
-    github = GitHubReporter({}, log)
-    github.begin([], [token])
+    github = GitHubReporter({}, log, Redactor([token]))
+    github.begin([])
     log.truncate(0)  # after the add-mask line
     log.seek(0)
     github.note(named)
     gitlab_log = io.StringIO()
-    gitlab = GitLabReporter({}, gitlab_log)
-    gitlab.begin([], [token])
+    gitlab = GitLabReporter({}, gitlab_log, Redactor([token]))
+    gitlab.begin([])
     gitlab.note(named)
     for text in (log.getvalue(), gitlab_log.getvalue()):
         assert text.count("\n") == 1

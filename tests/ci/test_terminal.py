@@ -5,6 +5,7 @@ import re
 
 from testerarmy_wait.ci.terminal import CLEAR_LINE, StatusLine, render_text
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.verdict import usage_error
 from tests.report.factories import (
     CHECKOUT_ID,
@@ -65,7 +66,7 @@ def progress(status: str, polls: int, note: str | None = None) -> Progress:
 
 def test_plain_progress_prints_a_line_only_when_the_status_changes() -> None:
     out = io.StringIO()
-    line = StatusLine(out, is_tty=False)
+    line = StatusLine(out, Redactor(), is_tty=False)
     for event in [
         progress("queued", 1),
         progress("queued", 2),
@@ -82,7 +83,7 @@ def test_plain_progress_prints_a_line_only_when_the_status_changes() -> None:
 
 def test_plain_progress_prints_notes_such_as_retries() -> None:
     out = io.StringIO()
-    line = StatusLine(out, is_tty=False)
+    line = StatusLine(out, Redactor(), is_tty=False)
     line.update(progress("running", 1))
     line.update(progress("running", 2, note="HTTP 503, retrying in 2.0 s"))
     assert out.getvalue().splitlines()[-1].endswith("(HTTP 503, retrying in 2.0 s)")
@@ -91,7 +92,7 @@ def test_plain_progress_prints_notes_such_as_retries() -> None:
 def test_tty_status_line_redraws_in_place_and_clears() -> None:
     out = io.StringIO()
     now = [0.0]
-    line = StatusLine(out, is_tty=True, width=lambda: 80, clock=lambda: now[0])
+    line = StatusLine(out, Redactor(), is_tty=True, width=lambda: 80, clock=lambda: now[0])
     line.update(progress("queued", 1))
     now[0] += 0.05
     line.update(progress("queued", 1))  # within a tenth of a second: not redrawn
@@ -110,6 +111,6 @@ def test_tty_status_line_redraws_in_place_and_clears() -> None:
 
 def test_tty_status_line_fits_the_terminal_width() -> None:
     out = io.StringIO()
-    line = StatusLine(out, is_tty=True, width=lambda: 30)
+    line = StatusLine(out, Redactor(), is_tty=True, width=lambda: 30)
     line.update(progress("running", 1))
     assert len(out.getvalue().removeprefix(CLEAR_LINE)) <= 29

@@ -24,6 +24,7 @@ import pytest
 
 from testerarmy_wait.ci import github_api, sticky
 from testerarmy_wait.ci.forge import ForgeApi
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.comment import Existing
 from tests.container.engine import unavailable
 from tests.pipelines.conftest import TOOLS_DIR
@@ -132,7 +133,7 @@ def publish(prism: str, recording: Recording, **kwargs: Any) -> tuple[list[str],
             pull_request(prism),
             token="ghs_contract-test-token",
             run_url=None,
-            secrets=[],
+            redactor=Redactor(),
             route=None,
             api_factory=functools.partial(ForgeApi, transport=recording),
             **options,
@@ -191,7 +192,7 @@ def test_prism_refuses_a_request_that_breaks_the_description(prism: str) -> None
     from testerarmy_wait.ci.forge import ForgeError
 
     async def post() -> None:
-        async with ForgeApi(prism, {}, transport=recording) as api:
+        async with ForgeApi(prism, {}, redactor=Redactor(), transport=recording) as api:
             await api.call(
                 "POST",
                 "repos/octo/shop/check-runs",

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.files import write_reports, write_text_atomic
 from tests.report.factories import checkout_verdict
 
@@ -15,7 +16,11 @@ def test_reports_are_written_under_the_report_dir_with_workspace_relative_paths(
 ) -> None:
     workspace = tmp_path / "ws"
     paths = write_reports(
-        checkout_verdict(), workspace / "testerarmy-reports", workspace=workspace, run_url=None
+        checkout_verdict(),
+        workspace / "testerarmy-reports",
+        workspace=workspace,
+        run_url=None,
+        redactor=Redactor(),
     )
     assert paths.json_relative == "testerarmy-reports/testerarmy-wait.json"
     assert paths.junit_relative == "testerarmy-reports/testerarmy-wait.junit.xml"
@@ -33,7 +38,11 @@ def test_reports_are_written_under_the_report_dir_with_workspace_relative_paths(
 
 def test_report_dir_outside_the_workspace_gives_absolute_paths(tmp_path: Path) -> None:
     paths = write_reports(
-        checkout_verdict(), tmp_path / "out", workspace=tmp_path / "ws", run_url=None
+        checkout_verdict(),
+        tmp_path / "out",
+        workspace=tmp_path / "ws",
+        run_url=None,
+        redactor=Redactor(),
     )
     assert paths.json_relative == (tmp_path / "out" / "testerarmy-wait.json").resolve().as_posix()
 
@@ -41,7 +50,13 @@ def test_report_dir_outside_the_workspace_gives_absolute_paths(tmp_path: Path) -
 def test_unwritable_report_dir_is_reported_not_raised(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
-    paths = write_reports(checkout_verdict(), blocker / "reports", workspace=tmp_path, run_url=None)
+    paths = write_reports(
+        checkout_verdict(),
+        blocker / "reports",
+        workspace=tmp_path,
+        run_url=None,
+        redactor=Redactor(),
+    )
     assert len(paths.errors) == 3
     assert "could not write" in paths.errors[0]
 

@@ -15,6 +15,7 @@ import testerarmy_wait
 from testerarmy_wait import errors
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError
 from testerarmy_wait.client import ApiError, TesterArmyClient
+from testerarmy_wait.redaction import Redactor
 
 RUN_ID = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"
 DEEP = b"[" * 100_000
@@ -76,7 +77,9 @@ def test_an_unreadable_error_body_is_left_unquoted(body: bytes) -> None:
 def test_an_unreadable_forge_answer_is_a_forge_error(body: bytes, said: str) -> None:
     async def go() -> None:
         transport = httpx.MockTransport(lambda _request: httpx.Response(200, content=body))
-        async with ForgeApi("https://forge.example/api", {}, transport=transport) as api:
+        async with ForgeApi(
+            "https://forge.example/api", {}, redactor=Redactor(), transport=transport
+        ) as api:
             await api.call("GET", "user")
 
     with pytest.raises(ForgeError) as caught:
@@ -88,7 +91,9 @@ def test_an_unreadable_forge_answer_is_a_forge_error(body: bytes, said: str) -> 
 def test_an_unreadable_forge_error_body_is_left_unquoted(body: bytes) -> None:
     async def go() -> None:
         transport = httpx.MockTransport(lambda _request: httpx.Response(404, content=body))
-        async with ForgeApi("https://forge.example/api", {}, transport=transport) as api:
+        async with ForgeApi(
+            "https://forge.example/api", {}, redactor=Redactor(), transport=transport
+        ) as api:
             await api.call("GET", "user")
 
     with pytest.raises(ForgeError) as caught:

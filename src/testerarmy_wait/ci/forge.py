@@ -122,7 +122,7 @@ class ForgeApi:
         base_url: str,
         headers: Mapping[str, str],
         *,
-        secrets: Sequence[str] = (),
+        redactor: Redactor,
         budget_s: float = DEFAULT_BUDGET_S,
         route: Route | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -143,7 +143,7 @@ class ForgeApi:
         self._clock = clock
         self._sleep = sleep
         self._end = clock() + budget_s
-        self._redactor = Redactor(secrets)
+        self._redactor = redactor
         self.requests = 0
 
     async def __aenter__(self) -> ForgeApi:

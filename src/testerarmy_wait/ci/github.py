@@ -61,9 +61,9 @@ class WorkflowCommands:
     ``add-mask`` value goes through ``redactor`` first: the runner's masking is the second
     line of defence, not the only one."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, redactor: Redactor) -> None:
         self.stream = stream
-        self.redactor = Redactor()
+        self.redactor = redactor
 
     def _line(self, text: str) -> None:
         self.stream.write(text + "\n")
@@ -266,18 +266,16 @@ class GitHubReporter:
     Env-file paths (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) are read from the mapping at
     call time; nothing fails when they are unset."""
 
-    def __init__(self, env: Mapping[str, str], stdout: TextIO) -> None:
+    def __init__(self, env: Mapping[str, str], stdout: TextIO, redactor: Redactor) -> None:
         self.env = env
-        self.cmds = WorkflowCommands(stdout)
+        self.cmds = WorkflowCommands(stdout, redactor)
         self._poll_token: str | None = None
         self._digest = ProgressDigest()
-        self._redactor = Redactor()
+        self._redactor = redactor
 
-    def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
-        for secret in secrets:
+    def begin(self, run_ids: Sequence[str]) -> None:
+        for secret in self._redactor.given:
             self.cmds.mask(secret)
-        self._redactor = Redactor(secrets)
-        self.cmds.redactor = self._redactor
         if line := waiting_line(run_ids):
             self.cmds.plain(line)
 

@@ -8,7 +8,7 @@ that says what to check.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -185,12 +185,9 @@ def _annotation(
     }
 
 
-def issue_annotations(
-    verdict: Verdict, path: str, redactor: Redactor | None = None
-) -> list[dict[str, Any]]:
+def issue_annotations(verdict: Verdict, path: str, redactor: Redactor) -> list[dict[str, Any]]:
     """Every issue of every run, worst first, as a check-run annotation: blocking ones as
     failures, warnings and known ones (in the baseline) as notices, the rest as warnings."""
-    redactor = redactor or Redactor()
     out = []
     for run in verdict.runs_worst_first():
         blocking = "failure" if run.fails_policy else "warning"
@@ -251,7 +248,7 @@ async def publish(
     check_run: bool,
     verdict: Verdict,
     run_url: str | None,
-    secrets: Sequence[str],
+    redactor: Redactor,
     route: Route | None,
     api_factory: Callable[..., ForgeApi] = ForgeApi,
 ) -> tuple[list[str], list[str]]:
@@ -264,8 +261,8 @@ async def publish(
         "X-GitHub-Api-Version": "2022-11-28",
     }
     key = comment_key(pr.key_source)
-    body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url, secrets=secrets)
-    async with api_factory(pr.api_url, headers, secrets=secrets, route=route) as api:
+    body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url, redactor=redactor)
+    async with api_factory(pr.api_url, headers, redactor=redactor, route=route) as api:
         if mode != "off":
             where = f"pull request #{pr.number}"
             try:
@@ -278,7 +275,7 @@ async def publish(
                     verdict=verdict,
                     key=key,
                     body=body,
-                    redactor=Redactor(secrets),
+                    redactor=redactor,
                 )
             except sticky.NoAccount as error:
                 # Without the token's account no comment can be told from one someone else
@@ -292,9 +289,7 @@ async def publish(
             text = body.split("\n", 1)[1]  # the comment without its marker
             try:
                 done.append(
-                    await post_check_run(
-                        api, pr, verdict=verdict, text=text, redactor=Redactor(secrets)
-                    )
+                    await post_check_run(api, pr, verdict=verdict, text=text, redactor=redactor)
                 )
             except ForgeError as error:
                 warnings.append(_why(error, "create the check run"))

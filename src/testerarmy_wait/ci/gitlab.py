@@ -70,14 +70,14 @@ class GitLabReporter:
     """GitLab CI: collapsible sections for the poll log and each run's details. GitLab has
     no runtime masking, so secrets are taken out of every line."""
 
-    def __init__(self, env: Mapping[str, str], stdout: TextIO) -> None:
+    def __init__(self, env: Mapping[str, str], stdout: TextIO, redactor: Redactor) -> None:
         self.env = env
         self.stream = stdout
         self.sections = Sections(stdout)
         self.color = not env.get("NO_COLOR")
         self._poll_open = False
         self._digest = ProgressDigest()
-        self._redactor = Redactor()
+        self._redactor = redactor
 
     def _line(self, text: str) -> None:
         self._raw(terminal_text(text))
@@ -86,8 +86,7 @@ class GitLabReporter:
         self.stream.write(rendered(self._redactor, line) + "\n")
         self.stream.flush()
 
-    def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
-        self._redactor = Redactor(secrets)
+    def begin(self, run_ids: Sequence[str]) -> None:
         if line := waiting_line(run_ids):
             self._line(line)
 

@@ -8,7 +8,7 @@ verdict: any failure is one warning that says what to check.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -98,7 +98,7 @@ async def publish(
     mode: str,
     verdict: Verdict,
     run_url: str | None,
-    secrets: Sequence[str],
+    redactor: Redactor,
     route: Route | None,
     api_factory: Callable[..., ForgeApi] = ForgeApi,
 ) -> tuple[list[str], list[str]]:
@@ -106,10 +106,10 @@ async def publish(
     if mode == "off":
         return [], []
     key = comment_key(mr.key_source)
-    body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url, secrets=secrets)
+    body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url, redactor=redactor)
     where = f"merge request !{mr.iid}"
     async with api_factory(
-        mr.api_url, {"PRIVATE-TOKEN": token}, secrets=secrets, route=route
+        mr.api_url, {"PRIVATE-TOKEN": token}, redactor=redactor, route=route
     ) as api:
         try:
             # Without the token's account no note can be told from one someone else wrote with
@@ -122,4 +122,4 @@ async def publish(
             )
         except ForgeError as error:
             return [], [_why(error, mr)]
-    return sticky.done_lines(where, "note", mode, done, Redactor(secrets)), []
+    return sticky.done_lines(where, "note", mode, done, redactor), []

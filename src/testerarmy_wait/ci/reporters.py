@@ -1,10 +1,11 @@
 """How each platform is told: the ``Reporter`` protocol, and choosing one from the environment.
 
-The caller uses, in order: ``begin`` (masks secrets first on GitHub), ``note`` and
-``progress`` while waiting, ``finish`` once with a :class:`Finished` (the verdict, the report
-paths and the step outputs), ``note``/``warning`` for what telling the pull request did, then
-``results`` when ``--json`` asks for them. The reporters
-live with their platform's primitives: ``ci.github``, ``ci.gitlab``, ``ci.terminal``.
+Each is born with the program's one redactor. The caller uses, in order: ``begin`` (masks
+the redactor's secrets first on GitHub), ``note`` and ``progress`` while waiting, ``finish``
+once with a :class:`Finished` (the verdict, the report paths and the step outputs),
+``note``/``warning`` for what telling the pull request did, then ``results`` when ``--json``
+asks for them. The reporters live with their platform's primitives: ``ci.github``,
+``ci.gitlab``, ``ci.terminal``.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from testerarmy_wait.ci.gitlab import GitLabReporter
 from testerarmy_wait.ci.shared import Finished
 from testerarmy_wait.ci.terminal import TerminalReporter
 from testerarmy_wait.outcome import Progress
+from testerarmy_wait.redaction import Redactor
 
 
 class Reporter(Protocol):
-    def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None: ...
+    def begin(self, run_ids: Sequence[str]) -> None: ...
 
     def progress(self, event: Progress) -> None: ...
 
@@ -44,16 +46,18 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-def select_reporter(env: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> Reporter:
+def select_reporter(
+    env: Mapping[str, str], stdout: TextIO, stderr: TextIO, redactor: Redactor
+) -> Reporter:
     """GitHub when ``GITHUB_ACTIONS=true``, GitLab when ``GITLAB_CI`` is set, else a
     terminal (colour and a live line only on a TTY without ``NO_COLOR``/``TERM=dumb``)."""
     if env.get("GITHUB_ACTIONS") == "true":
-        return GitHubReporter(env, stdout)
+        return GitHubReporter(env, stdout, redactor)
     if env.get("GITLAB_CI"):
-        return GitLabReporter(env, stdout)
+        return GitLabReporter(env, stdout, redactor)
     tty = _isatty(stderr)
     color = tty and not env.get("NO_COLOR") and env.get("TERM") != "dumb"
-    return TerminalReporter(stderr, is_tty=tty, color=color, results_stream=stdout)
+    return TerminalReporter(stderr, redactor, is_tty=tty, color=color, results_stream=stdout)
 
 
 __all__ = [

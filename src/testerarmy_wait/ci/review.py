@@ -5,7 +5,7 @@ able to change the verdict (a failure is one warning), within its own time budge
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from testerarmy_wait.ci import github_api, gitlab_api
 from testerarmy_wait.config import Settings
@@ -19,15 +19,15 @@ def tell(
     env: Mapping[str, str],
     verdict: Verdict,
     *,
-    secrets: Sequence[str],
+    redactor: Redactor,
     run_url: str | None,
 ) -> tuple[list[str], list[str]]:
     """(what was done, warnings) after telling the review, if there is one to tell; nothing
     that goes wrong here escapes as more than one warning."""
     try:
-        return _tell(settings, env, verdict, secrets=secrets, run_url=run_url)
+        return _tell(settings, env, verdict, redactor=redactor, run_url=run_url)
     except Exception as error:  # never the job's problem
-        message = Redactor(secrets).message(f"{type(error).__name__}: {error}")
+        message = redactor.message(f"{type(error).__name__}: {error}")
         return [], [f"could not tell the pull/merge request: {message}"]
 
 
@@ -36,7 +36,7 @@ def _tell(
     env: Mapping[str, str],
     verdict: Verdict,
     *,
-    secrets: Sequence[str],
+    redactor: Redactor,
     run_url: str | None,
 ) -> tuple[list[str], list[str]]:
     if settings.comment == "off":
@@ -60,7 +60,7 @@ def _tell(
                 check_run=settings.check_run,
                 verdict=verdict,
                 run_url=run_url,
-                secrets=secrets,
+                redactor=redactor,
                 route=route_for(pr.api_url, env),
             )
         )
@@ -80,7 +80,7 @@ def _tell(
                 mode=settings.comment,
                 verdict=verdict,
                 run_url=run_url,
-                secrets=secrets,
+                redactor=redactor,
                 route=route_for(mr.api_url, env),
             )
         )

@@ -44,6 +44,7 @@ class StatusLine:
     def __init__(
         self,
         stream: TextIO,
+        redactor: Redactor,
         *,
         is_tty: bool,
         width: Callable[[], int] | None = None,
@@ -51,7 +52,7 @@ class StatusLine:
     ) -> None:
         self.stream = stream
         self.is_tty = is_tty
-        self.redactor = Redactor()
+        self.redactor = redactor
         self._width = width or (lambda: shutil.get_terminal_size((100, 20)).columns)
         self._clock = clock
         self._digest = ProgressDigest()
@@ -128,20 +129,24 @@ class TerminalReporter:
     ``--json`` output on stdout stays clean); a live status line only on a TTY."""
 
     def __init__(
-        self, stream: TextIO, *, is_tty: bool, color: bool, results_stream: TextIO | None = None
+        self,
+        stream: TextIO,
+        redactor: Redactor,
+        *,
+        is_tty: bool,
+        color: bool,
+        results_stream: TextIO | None = None,
     ) -> None:
         self.stream = stream
         self.results_stream = results_stream or stream
         self.color = color
-        self.status = StatusLine(stream, is_tty=is_tty)
-        self._redactor = Redactor()
+        self.status = StatusLine(stream, redactor, is_tty=is_tty)
+        self._redactor = redactor
 
     def results(self, text: str) -> None:
         write_results(self.results_stream, rendered(self._redactor, text))
 
-    def begin(self, run_ids: Sequence[str], secrets: Sequence[str]) -> None:
-        self._redactor = Redactor(secrets)
-        self.status.redactor = self._redactor
+    def begin(self, run_ids: Sequence[str]) -> None:
         if line := waiting_line(run_ids):
             self.status.write(line)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -89,15 +88,15 @@ def comment_body(
     job_url: str | None,
     api_url: str | None = None,
     max_bytes: int = COMMENT_MAX_BYTES,
-    secrets: Sequence[str] = (),
+    redactor: Redactor,
 ) -> str:
-    """The comment: marker, the summary (within budget, ``secrets`` taken out), and where
-    the job is."""
+    """The comment: marker, the summary (within budget, secrets taken out by ``redactor``),
+    and where the job is."""
     marker = f"<!-- testerarmy-wait comment key={key} state={verdict_state(verdict)} -->"
     link = md_link("Job summary and reports", job_url) if job_url else ""
     footer = f"\n{link} · posted by testerarmy-wait\n" if link else ""
     room = max(1024, max_bytes - len(marker.encode()) - len(footer.encode()) - 2)
     summary = rendered(
-        Redactor(secrets), render_summary(verdict, run_url=run_url, max_bytes=room, api_url=api_url)
+        redactor, render_summary(verdict, run_url=run_url, max_bytes=room, api_url=api_url)
     )
     return f"{marker}\n{summary.rstrip()}\n{footer}"

@@ -91,14 +91,13 @@ def write_reports(
     *,
     workspace: Path,
     run_url: str | None,
+    redactor: Redactor,
     junit_path: Path | None = None,
-    redactor: Redactor | None = None,
 ) -> ReportPaths:
     """Write the three reports (the JUnit one at ``junit_path`` when given), with every
     secret taken out. A file that cannot be written, or would land outside the workspace
     (a symbolic link pointing out of it, say), is named in ``errors``: the verdict still
     stands, reporting must not change the exit code."""
-    clean = redactor or Redactor()
     directory = report_dir.resolve()
     paths = {
         JSON_NAME: directory / JSON_NAME,
@@ -106,9 +105,9 @@ def write_reports(
         DOTENV_NAME: directory / DOTENV_NAME,
     }
     contents: dict[str, Callable[[], Iterable[str]]] = {
-        JSON_NAME: lambda: _json_pieces(verdict, run_url, clean),
-        JUNIT_NAME: lambda: _junit_pieces(verdict, run_url, clean),
-        DOTENV_NAME: lambda: [rendered(clean, render_dotenv(verdict))],
+        JSON_NAME: lambda: _json_pieces(verdict, run_url, redactor),
+        JUNIT_NAME: lambda: _junit_pieces(verdict, run_url, redactor),
+        DOTENV_NAME: lambda: [rendered(redactor, render_dotenv(verdict))],
     }
     errors: list[str] = []
     for name, render in contents.items():
