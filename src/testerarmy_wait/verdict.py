@@ -52,10 +52,17 @@ class RunVerdict:
     #: New issues (among blocking and other issues) that resemble a baseline entry: shown as
     #: possibly that known issue, never accepted.
     possibly_known: tuple[KnownIssue, ...] = ()
+    _possible_by_issue: dict[int, Match] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        # The renderers ask for every listed issue: a lookup, not a scan of thousands.
+        self._possible_by_issue.update((id(p.issue), p.match) for p in self.possibly_known)
 
     def possibly(self, issue: Issue) -> Match | None:
         """The baseline entry this new issue possibly is, if any."""
-        return next((p.match for p in self.possibly_known if p.issue is issue), None)
+        return self._possible_by_issue.get(id(issue))
 
     @property
     def issue_count(self) -> int:

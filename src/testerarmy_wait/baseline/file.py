@@ -122,6 +122,14 @@ class _Reader:
             self.fail(self.pos, "nested too deeply")
         return value
 
+    def ended(self, close: str, what: str) -> bool:
+        """Past the ``,`` after a member (False) or the ``close`` that ends ``what`` (True)."""
+        following = self.skip_space()
+        self.pos += 1
+        if following not in (close, ","):
+            self.invalid(self.pos - 1, f"expecting ',' or '{close}' in {what}")
+        return following == close
+
     def items(self, on_key: Callable[[str, int], None]) -> None:
         """The members of an object, handed to ``on_key`` (name, line) one at a time; the
         reader stands on each value when it is called."""
@@ -139,12 +147,8 @@ class _Reader:
             seen.add(key)
             self.expect(":", "':' after a property name")
             on_key(key, key_pos)
-            following = self.skip_space()
-            self.pos += 1
-            if following == "}":
+            if self.ended("}", "an object"):
                 return
-            if following != ",":
-                self.invalid(self.pos - 1, "expecting ',' or '}' in an object")
 
 
 def parse_baseline(text: str, display: str) -> Baseline:
@@ -197,12 +201,8 @@ def _read_entries(reader: _Reader, entries: list[Entry]) -> None:
         if len(entries) == MAX_ENTRIES:
             reader.fail(pos, f"more than {MAX_ENTRIES} entries")
         entries.append(_entry(reader.value(), len(entries), reader, pos))
-        following = reader.skip_space()
-        reader.pos += 1
-        if following == "]":
+        if reader.ended("]", "a list"):
             return
-        if following != ",":
-            reader.invalid(reader.pos - 1, "expecting ',' or ']' in a list")
 
 
 def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:

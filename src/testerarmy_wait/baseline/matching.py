@@ -98,10 +98,7 @@ class _Report:
     area: str
     step: str
     fields: tuple[frozenset[str], ...]  # words of each part (see ``fingerprint.FIELDS``)
-
-    @property
-    def words(self) -> frozenset[str]:
-        return frozenset().union(*self.fields)
+    words: frozenset[str]  # all of them
 
 
 def _weights(documents: Sequence[frozenset[str]]) -> dict[str, float]:
@@ -187,19 +184,19 @@ class Matcher:
         pairs.sort(
             key=lambda p: (-p.score, p.issues.members[0], p.entries.order, p.entries.members[0][0])
         )
-        by_issues: dict[int, list[_Pair]] = defaultdict(list)
-        by_entries: dict[int, list[_Pair]] = defaultdict(list)
+        by_issues: dict[_Issues, list[_Pair]] = defaultdict(list)  # groups hash by identity
+        by_entries: dict[_Entries, list[_Pair]] = defaultdict(list)
         for pair in pairs:
-            by_issues[id(pair.issues)].append(pair)
-            by_entries[id(pair.entries)].append(pair)
+            by_issues[pair.issues].append(pair)
+            by_entries[pair.entries].append(pair)
         found = Found()
         for pair in pairs:
             group, pool = pair.issues, pair.entries
             if group.free == len(group.members) or pool.free == len(pool.members):
                 continue
             rival = max(
-                _rival_entries(by_issues[id(group)], pool, weight, self.threshold),
-                _rival_issues(by_entries[id(pool)], group, weight, self.threshold),
+                _rival_entries(by_issues[group], pool, weight, self.threshold),
+                _rival_issues(by_entries[pool], group, weight, self.threshold),
             )
             while group.free < len(group.members) and pool.free < len(pool.members):
                 i = group.members[group.free]
@@ -276,7 +273,9 @@ def _entry_groups(entries: Sequence[tuple[int, Entry]]) -> list[_Entries]:
 
 def _report(issue: Issue, step: str | None) -> _Report:
     page = page_of(issue.url)
-    return _Report(type_of(issue.type), page, area_of(page), step_key(step), issue_fields(issue))
+    fields = issue_fields(issue)
+    words = frozenset().union(*fields)
+    return _Report(type_of(issue.type), page, area_of(page), step_key(step), fields, words)
 
 
 def _places(report: _Report) -> list[tuple[str, str]]:
@@ -286,6 +285,18 @@ def _places(report: _Report) -> list[tuple[str, str]]:
         keys.append(("area", report.area))
     if report.step:
         keys.append(("step", report.step))
+    return keys
+
+
+def _entry_places(entry: Entry) -> list[tuple[str, str]]:
+    """The index keys an entry is found under: any page, or its page, area and step."""
+    if entry.page is None:
+        return [("any", "")]
+    keys = [("page", entry.page)]
+    if area_of(entry.page):
+        keys.append(("area", area_of(entry.page)))
+    if entry.step is not None and step_key(entry.step):
+        keys.append(("step", step_key(entry.step)))
     return keys
 
 
@@ -322,15 +333,10 @@ def likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> floa
     return 2 * sum(weight[w] for w in words & other_words) / (total + other_total)
 
 
-def _legacy_likeness(report: _Report, entry: Entry) -> float:
-    """Version 1's likeness: titles, or titles and descriptions, whichever is higher
-    (unweighted Dice); only on the entry's own page (or any page)."""
-    if entry.page is not None and entry.page != report.page:
-        return 0.0
-    title, description = report.fields[0], report.fields[1]
-    return max(
-        dice(title, entry.fields[0]), dice(title | description, entry.fields[0] | entry.fields[1])
-    )
+def _legacy_likeness(one: tuple[frozenset[str], ...], other: tuple[frozenset[str], ...]) -> float:
+    """Version 1's likeness of two reports' parts: titles, or titles and descriptions,
+    whichever is higher (unweighted Dice)."""
+    return max(dice(one[0], other[0]), dice(one[0] | one[1], other[0] | other[1]))
 
 
 def _scored(
@@ -347,15 +353,9 @@ def _scored(
     for alike in entry_groups:
         alike.compared = _Compared(alike.entry.fields, weight)
     for position, alike in enumerate(entry_groups):
-        entry = alike.entry
-        places = [("any", "")] if entry.page is None else [("page", entry.page)]
-        if entry.page is not None and area_of(entry.page):
-            places.append(("area", area_of(entry.page)))
-        if entry.step is not None and step_key(entry.step):
-            places.append(("step", step_key(entry.step)))
-        for place in places:
+        for place in _entry_places(alike.entry):
             index = by_place[place]
-            for word in entry.all_words:
+            for word in alike.entry.all_words:
                 index[word].append(position)
     out = []
     for group in issue_groups:
@@ -371,8 +371,11 @@ def _scored(
             entries = entry_groups[position]
             if entries.entry.type != report.kind:
                 continue
-            if entries.entry.legacy:
-                score, known_from = _legacy_likeness(report, entries.entry), LEGACY_THRESHOLD
+            if entries.entry.legacy:  # as version 1 matched: on its own page (or any page)
+                entry = entries.entry
+                placed = entry.page is None or entry.page == report.page
+                score = _legacy_likeness(report.fields, entry.fields) if placed else 0.0
+                known_from = LEGACY_THRESHOLD
             else:
                 score, known_from = likeness(mine, _of(entries), weight), threshold
             if score >= floor:
@@ -389,8 +392,7 @@ def _same_problem(one: _Entries, other: _Entries, weight: dict[str, float], know
     """Two entries alike enough to be one problem in two wordings (a team that accepted a
     reworded report has both): not rivals of each other."""
     if one.entry.legacy or other.entry.legacy:
-        a, b = one.entry.fields, other.entry.fields
-        return max(dice(a[0], b[0]), dice(a[0] | a[1], b[0] | b[1])) >= LEGACY_THRESHOLD
+        return _legacy_likeness(one.entry.fields, other.entry.fields) >= LEGACY_THRESHOLD
     return likeness(_of(one), _of(other), weight) >= known
 
 
