@@ -20,6 +20,7 @@ from typing import Final, TextIO
 from testerarmy_wait.baseline.file import dump_baseline, read_baseline
 from testerarmy_wait.baseline.model import Baseline
 from testerarmy_wait.baseline.writer import Reported, Scope, from_report, from_run, merge
+from testerarmy_wait.ci_context import CIContext, read_ci_context
 from testerarmy_wait.config import BASELINE_DEFAULT_PATH
 from testerarmy_wait.errors import TesterArmyWaitError, UsageError
 from testerarmy_wait.policy import ExitCode
@@ -82,19 +83,22 @@ def _read_report(path: Path) -> list[Reported]:
     return from_report(report, str(path))
 
 
-def _fetch_run(run_id: str, env: Mapping[str, str], api_url: str | None) -> list[Reported]:
+def _fetch_run(run_id: str, context: CIContext, args: argparse.Namespace) -> list[Reported]:
+    """The run's issues, with the API key and URL read as the wait reads them (the action
+    inputs, then the ``TESTERARMY_*`` variables; ``--api-url`` first)."""
     from testerarmy_wait.client import TesterArmyClient
+    from testerarmy_wait.config import SETTINGS_BY_NAME
     from testerarmy_wait.network import route_for
-    from testerarmy_wait.parsers import DEFAULT_API_URL, parse_api_url, parse_uuid
+    from testerarmy_wait.parsers import DEFAULT_API_URL, parse_uuid
 
-    key = env.get("TESTERARMY_API_KEY", "").strip()
+    key = SETTINGS_BY_NAME["api-key"].read(args, context.settings_env)
     if not key:
-        raise UsageError("--run-id needs the API key in TESTERARMY_API_KEY")
+        raise UsageError("--run-id needs the API key (the api-key input or TESTERARMY_API_KEY)")
     run_id = parse_uuid(run_id, "run-id")
-    url = parse_api_url(api_url or env.get("TESTERARMY_API_URL") or DEFAULT_API_URL, "api-url")
+    url = SETTINGS_BY_NAME["api-url"].read(args, context.settings_env) or DEFAULT_API_URL
 
     async def fetch() -> list[Reported]:
-        async with TesterArmyClient(url, key, route=route_for(url, env)) as client:
+        async with TesterArmyClient(url, key, route=route_for(url, context.network_env)) as client:
             run = await client.get_run(run_id)
         if run.status != "completed":
             raise UsageError(f"run {run_id} is {run.status}; accept a completed run")
@@ -117,8 +121,11 @@ def _write(path: Path, text: str) -> None:
 
 
 def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
+    from testerarmy_wait.config import secrets_in
+
     args = _parser().parse_args(list(argv))
-    redactor = Redactor([v for k, v in env.items() if k == "TESTERARMY_API_KEY" and v])
+    context = read_ci_context(env)
+    redactor = Redactor(secrets_in(context.settings_env, argv))
     try:
         expires = _expiry(args.expires)
         path = Path(args.file)
@@ -126,7 +133,7 @@ def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: Te
         if args.from_report is not None:
             reported = _read_report(Path(args.from_report))
         else:
-            reported = _fetch_run(args.run_id, env, args.api_url)
+            reported = _fetch_run(args.run_id, context, args)
         scope: Scope = args.scope
         merged = merge(
             existing,

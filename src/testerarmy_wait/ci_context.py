@@ -1,67 +1,267 @@
-"""What the CI job runs for, read from the platform's own context: GitHub's event file, GitLab's
-``CI_MERGE_REQUEST_*`` variables. Pure reading: no reporter, no request, nothing written."""
+"""What the CI job is, read from the environment once, at the start, into one frozen value:
+the platform (GitHub, GitLab or none), the workspace, the event, the pull (merge) request
+the job runs for, the files the platform reads outputs from, the job's link, and the few
+variables other layers need (settings, proxies and CAs, colour). Everything else takes this
+value; nothing below reads the environment. Pure reading: no reporter, no request, nothing
+written.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+PlatformName = Literal["github", "gitlab", "other"]
+
+#: Where settings come from: action inputs and our own variables.
+SETTING_PREFIXES: Final = ("INPUT_", "TESTERARMY_")
+#: Variables that decide how a request reaches its host (proxies, CA bundles).
+NETWORK_VARIABLES: Final = frozenset(
+    {
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+    }
+)
+#: The largest event file read (GitHub's own payloads stay far below it).
+MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
+REPORT_DIR_NAME: Final = "testerarmy-reports"
 
 
-def read_event(env: Mapping[str, str]) -> dict[str, Any]:
-    """GitHub's event file (``GITHUB_EVENT_PATH``) as a dict; empty when there is none or it
-    cannot be read."""
-    event_path = env.get("GITHUB_EVENT_PATH", "").strip()
-    if not event_path:
-        return {}
+@dataclass(frozen=True)
+class ChangeRequest:
+    """The pull (merge) request the job runs for, as far as the platform says: every field may
+    be missing (a ``push`` event has none of them)."""
+
+    number: int | None = None
+    title: str | None = None
+    description: str | None = None
+    base_branch: str | None = None
+    head_branch: str | None = None
+    commit_sha: str | None = None
+
+    def start_fields(self) -> dict[str, Any]:
+        """The fields a pull-request run takes, by their API names (only those known)."""
+        found = {
+            "number": self.number,
+            "title": self.title,
+            "description": self.description,
+            "baseBranch": self.base_branch,
+            "headBranch": self.head_branch,
+            "commitSha": self.commit_sha,
+        }
+        return {k: v for k, v in found.items() if v not in (None, "")}
+
+
+@dataclass(frozen=True)
+class GitHubJob:
+    """A GitHub Actions job: ``GITHUB_*`` variables and the event file."""
+
+    event_name: str = ""
+    event: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    event_problem: str | None = None  # why the event file could not be read, when it could not
+    repository: str = ""  # owner/name
+    sha: str = ""
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    run_id: str = ""
+    run_attempt: str = "1"
+    workflow: str = ""
+    workflow_ref: str = ""
+    job: str = ""
+    matrix: str = ""
+    output_file: str = ""
+    summary_file: str = ""
+
+    @property
+    def job_url(self) -> str | None:
+        if not (self.run_id and self.repository):
+            return None
+        return (
+            f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+            f"/attempts/{self.run_attempt}"
+        )
+
+
+@dataclass(frozen=True)
+class GitLabJob:
+    """A GitLab CI job: ``CI_*`` variables."""
+
+    api_url: str = ""  # CI_API_V4_URL
+    project_id: str = ""
+    merge_request_iid: int | None = None
+    job_url: str | None = None
+    job_name: str = ""
+    environment_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CIContext:
+    """Everything the program takes from its environment, read once."""
+
+    platform: PlatformName
+    workspace: Path
+    change: ChangeRequest = field(default_factory=ChangeRequest)
+    github: GitHubJob | None = None
+    gitlab: GitLabJob | None = None
+    settings_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    network_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    no_color: bool = False
+    dumb_terminal: bool = False
+
+    @property
+    def report_dir(self) -> Path:
+        """Where reports go unless the settings say otherwise."""
+        return self.workspace / REPORT_DIR_NAME
+
+    @property
+    def job_url(self) -> str | None:
+        if self.github is not None:
+            return self.github.job_url
+        return None if self.gitlab is None else self.gitlab.job_url
+
+
+def _text(env: Mapping[str, str], name: str, default: str = "") -> str:
+    return env.get(name, "").strip() or default
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _positive(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = int(value) if value.isascii() and value.isdigit() else None
+    return value if isinstance(value, int) and 0 < value < 2**31 else None
+
+
+def read_event(path: str) -> tuple[dict[str, Any], str | None]:
+    """GitHub's event file as a dict, and why it could not be read (None when it was, or when
+    there is no path at all)."""
+    if not path:
+        return {}, None
     try:
-        event = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return event if isinstance(event, dict) else {}
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_EVENT_BYTES + 1)
+    except OSError as error:
+        return {}, f"the event file {path} cannot be read ({error.strerror})"
+    if len(raw) > MAX_EVENT_BYTES:
+        return {}, f"the event file {path} is larger than {MAX_EVENT_BYTES // 2**20} MiB"
+    try:
+        event = json.loads(raw)
+    except (ValueError, RecursionError):
+        return {}, f"the event file {path} is not JSON"
+    if not isinstance(event, dict):
+        return {}, f"the event file {path} is not a JSON object"
+    return event, None
 
 
-def pull_request_from_event(env: Mapping[str, str]) -> dict[str, Any]:
-    """Pull-request fields from GitHub's event file on ``pull_request`` events (empty when
-    there is none, it cannot be read, or the event is not about a pull request)."""
-    pr = read_event(env).get("pull_request")
+def _pull_request_in(event: Mapping[str, Any]) -> ChangeRequest:
+    pr = event.get("pull_request")
     if not isinstance(pr, dict):
-        return {}
-    base = pr.get("base")
-    head = pr.get("head")
+        return ChangeRequest()
+    base, head = pr.get("base"), pr.get("head")
     base = base if isinstance(base, dict) else {}
     head = head if isinstance(head, dict) else {}
-    found = {
-        "number": pr.get("number"),
-        "title": pr.get("title"),
-        "description": pr.get("body"),
-        "baseBranch": base.get("ref"),
-        "headBranch": head.get("ref"),
-        "commitSha": head.get("sha"),
-    }
-    return {k: v for k, v in found.items() if v not in (None, "")}
+    return ChangeRequest(
+        number=_positive(pr.get("number")),
+        title=_string(pr.get("title")),
+        description=_string(pr.get("body")),
+        base_branch=_string(base.get("ref")),
+        head_branch=_string(head.get("ref")),
+        commit_sha=_string(head.get("sha")),
+    )
 
 
-def merge_request_from_env(env: Mapping[str, str]) -> dict[str, Any]:
-    """Merge-request fields from GitLab's ``CI_MERGE_REQUEST_*`` variables (empty outside a
-    merge-request pipeline)."""
-    iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
-    if not iid:
-        return {}
-    found = {
-        "number": int(iid) if iid.isascii() and iid.isdigit() else None,
-        "title": env.get("CI_MERGE_REQUEST_TITLE"),
-        "description": env.get("CI_MERGE_REQUEST_DESCRIPTION"),
-        "baseBranch": env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME"),
-        "headBranch": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"),
-        "commitSha": env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA"),
-    }
-    return {k: v for k, v in found.items() if v not in (None, "")}
+def _github(env: Mapping[str, str]) -> GitHubJob:
+    event, problem = read_event(_text(env, "GITHUB_EVENT_PATH"))
+    return GitHubJob(
+        event_name=_text(env, "GITHUB_EVENT_NAME"),
+        event=MappingProxyType(event),
+        event_problem=problem,
+        repository=_text(env, "GITHUB_REPOSITORY"),
+        sha=_text(env, "GITHUB_SHA"),
+        server_url=_text(env, "GITHUB_SERVER_URL", "https://github.com").rstrip("/"),
+        api_url=_text(env, "GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+        run_id=_text(env, "GITHUB_RUN_ID"),
+        run_attempt=_text(env, "GITHUB_RUN_ATTEMPT", "1"),
+        workflow=env.get("GITHUB_WORKFLOW", ""),
+        workflow_ref=_text(env, "GITHUB_WORKFLOW_REF"),
+        job=env.get("GITHUB_JOB", ""),
+        matrix=env.get("MATRIX", ""),
+        output_file=_text(env, "GITHUB_OUTPUT"),
+        summary_file=_text(env, "GITHUB_STEP_SUMMARY"),
+    )
 
 
-def pull_request_from_ci(env: Mapping[str, str]) -> dict[str, Any]:
-    """The pull (merge) request the CI job runs for, from the platform's own context."""
-    if env.get("GITHUB_EVENT_PATH", "").strip():
-        return pull_request_from_event(env)
-    return merge_request_from_env(env)
+def _gitlab(env: Mapping[str, str]) -> GitLabJob:
+    return GitLabJob(
+        api_url=_text(env, "CI_API_V4_URL").rstrip("/"),
+        project_id=_text(env, "CI_PROJECT_ID"),
+        merge_request_iid=_positive(_text(env, "CI_MERGE_REQUEST_IID")),
+        job_url=_text(env, "CI_JOB_URL") or None,
+        job_name=env.get("CI_JOB_NAME", ""),
+        environment_url=_text(env, "CI_ENVIRONMENT_URL") or None,
+    )
+
+
+def _merge_request(env: Mapping[str, str], gitlab: GitLabJob) -> ChangeRequest:
+    if gitlab.merge_request_iid is None:
+        return ChangeRequest()
+    return ChangeRequest(
+        number=gitlab.merge_request_iid,
+        title=env.get("CI_MERGE_REQUEST_TITLE") or None,
+        description=env.get("CI_MERGE_REQUEST_DESCRIPTION") or None,
+        base_branch=env.get("CI_MERGE_REQUEST_TARGET_BRANCH_NAME") or None,
+        head_branch=env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME") or None,
+        commit_sha=(
+            env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or env.get("CI_COMMIT_SHA") or None
+        ),
+    )
+
+
+def _workspace(env: Mapping[str, str]) -> Path:
+    for var in ("GITHUB_WORKSPACE", "CI_PROJECT_DIR"):
+        value = _text(env, var)
+        if value:
+            return Path(value)
+    return Path.cwd()
+
+
+def read_ci_context(env: Mapping[str, str]) -> CIContext:
+    """The CI context of a process whose environment is ``env``."""
+    github = _github(env) if _text(env, "GITHUB_ACTIONS") == "true" else None
+    gitlab = _gitlab(env) if github is None and _text(env, "GITLAB_CI") else None
+    platform: PlatformName = "github" if github else "gitlab" if gitlab else "other"
+    if github is not None:
+        change = _pull_request_in(github.event)
+    elif gitlab is not None:
+        change = _merge_request(env, gitlab)
+    elif _text(env, "GITHUB_EVENT_PATH"):  # given by hand (docker run, a laptop)
+        change = _pull_request_in(read_event(_text(env, "GITHUB_EVENT_PATH"))[0])
+    else:  # the merge request's variables passed to a container by hand
+        change = _merge_request(env, _gitlab(env))
+    wanted = {k: v for k, v in env.items() if k.startswith(SETTING_PREFIXES)}
+    network = {k: v for k, v in env.items() if k.upper() in NETWORK_VARIABLES}
+    return CIContext(
+        platform=platform,
+        workspace=_workspace(env),
+        change=change,
+        github=github,
+        gitlab=gitlab,
+        settings_env=MappingProxyType(wanted),
+        network_env=MappingProxyType(network),
+        no_color=bool(env.get("NO_COLOR")),
+        dumb_terminal=env.get("TERM") == "dumb",
+    )

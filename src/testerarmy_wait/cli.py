@@ -16,7 +16,9 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TextIO
 
-from testerarmy_wait.ci.reporters import Finished, Reporter, select_reporter
+from testerarmy_wait.ci.platform import Platform, platform_for
+from testerarmy_wait.ci.reporters import Finished, Reporter
+from testerarmy_wait.ci_context import CIContext, read_ci_context
 from testerarmy_wait.config import Settings, load_settings, secrets_in
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.job import run_job
@@ -24,7 +26,6 @@ from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.verdict import Verdict, internal_error, usage_error
-from testerarmy_wait.workspace import default_report_dir, workspace_from_env
 
 
 def _finish(
@@ -70,12 +71,10 @@ def _finish(
 
 
 def _review_teller(
-    settings: Settings, env: Mapping[str, str], redactor: Redactor
+    platform: Platform, settings: Settings, redactor: Redactor
 ) -> Callable[[Verdict], tuple[list[str], list[str]]]:
     def tell_review(verdict: Verdict) -> tuple[list[str], list[str]]:
-        from testerarmy_wait.ci.review import tell  # loaded only when the job is done
-
-        return tell(settings, env, verdict, redactor=redactor, run_url=settings.run_url)
+        return platform.publish_review(settings, verdict, redactor)
 
     return tell_review
 
@@ -88,15 +87,19 @@ def run_wait(
     signals: StopSignals | None = None,
     *,
     redactor: Redactor | None = None,
+    context: CIContext | None = None,
 ) -> int:
     """The wait, told on the platform ``env`` names; ``redactor`` is built from the secrets
-    in ``env`` and ``argv`` when not given."""
+    in ``env`` and ``argv`` when not given, ``context`` read from ``env`` when not given."""
+    if context is None:
+        context = read_ci_context(env)
     if redactor is None:
-        redactor = Redactor(secrets_in(env, argv))
-    reporter = select_reporter(env, stdout, stderr, redactor)
+        redactor = Redactor(secrets_in(context.settings_env, argv))
+    platform = platform_for(context)
+    reporter = platform.reporter(stdout, stderr, redactor)
     with StopSignals() if signals is None else nullcontext(signals) as handlers:
         try:
-            settings = load_settings(argv, env)
+            settings = load_settings(argv, context)
         except Exception as error:  # a setting we could not read is never a pass
             reporter.begin([])
             if isinstance(error, UsageError):
@@ -107,8 +110,8 @@ def run_wait(
                 verdict,
                 reporter,
                 redactor,
-                report_dir=default_report_dir(env),
-                workspace=workspace_from_env(env),
+                report_dir=context.report_dir,
+                workspace=context.workspace,
             )
         reporter.begin(settings.run_ids)
         for note in settings.notes:
@@ -135,7 +138,7 @@ def run_wait(
             run_url=settings.run_url,
             api_url=settings.api_url,
             print_json=settings.print_json,
-            tell_review=_review_teller(settings, env, redactor),
+            tell_review=_review_teller(platform, settings, redactor),
         )
 
 
@@ -167,9 +170,10 @@ def main(
         return demo_main(args[1:], environ, out, err, wait=run_wait)
     if command == "wait":
         args = args[1:]
-    redactor = Redactor(secrets_in(environ, args))  # the one every sink writes through
+    context = read_ci_context(environ)  # the environment, read once
+    redactor = Redactor(secrets_in(context.settings_env, args))  # every sink writes through it
     try:
-        return run_wait(args, environ, out, err, signals, redactor=redactor)
+        return run_wait(args, environ, out, err, signals, redactor=redactor, context=context)
     except Exception as error:  # even writing the reports failed: say so, and never pass
         message = redactor.message(f"{type(error).__name__}: {error}")
         err.write(f"testerarmy-wait: internal error: {message}\n")

@@ -87,11 +87,11 @@ def _with_baseline(
     from pathlib import Path
 
     from testerarmy_wait.baseline_command import main as accept
-    from testerarmy_wait.workspace import REPORT_DIR_NAME, workspace_from_env
+    from testerarmy_wait.ci_context import REPORT_DIR_NAME, read_ci_context
 
     # Beside the reports: a baseline is read only from inside the workspace.
     relative = Path(REPORT_DIR_NAME) / "demo-baseline.json"
-    baseline = workspace_from_env(env) / relative
+    baseline = read_ci_context(env).workspace / relative
     baseline.unlink(missing_ok=True)  # a new sandbox: accept its issues afresh
     with start_sandbox(speed=speed) as sandbox:
         test_id = sandbox.configure_test(scenario="reworded-issues").test_id

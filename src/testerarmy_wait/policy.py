@@ -8,10 +8,14 @@ from __future__ import annotations
 import signal
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from testerarmy_wait.models import Issue
+
+
+#: How the verdict is told on the pull (merge) request.
+CommentMode = Literal["always", "on-failure", "on-change", "off"]
 
 
 class Result(StrEnum):

@@ -6,22 +6,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from testerarmy_wait.ci_context import pull_request_from_ci
+from testerarmy_wait.ci_context import ChangeRequest
 from testerarmy_wait.parsers import fail
+
+if TYPE_CHECKING:
+    from testerarmy_wait.inputs import Inputs
 
 #: The settings that name the runs: exactly one per invocation.
 START_WAYS: Final = ("run-id", "test-id", "group-id", "project-id", "group-webhook-url")
 
-# Pull-request fields: (setting, body key), the ones that must be known, and the API's limits.
+# Pull-request fields: (input, body key), the ones that must be known, and the API's limits.
 _PR_FIELDS: Final = (
-    ("pr-number", "number"),
-    ("pr-title", "title"),
-    ("pr-description", "description"),
-    ("base-branch", "baseBranch"),
-    ("head-branch", "headBranch"),
-    ("commit-sha", "commitSha"),
+    ("pr_number", "number"),
+    ("pr_title", "title"),
+    ("pr_description", "description"),
+    ("base_branch", "baseBranch"),
+    ("head_branch", "headBranch"),
+    ("commit_sha", "commitSha"),
 )
 _PR_REQUIRED: Final = {"pr-number": "number", "pr-title": "title", "commit-sha": "commitSha"}
 _PR_LIMITS: Final = {
@@ -58,40 +61,41 @@ def _present(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def start_request(way: str, values: Mapping[str, Any], env: Mapping[str, str]) -> StartRequest:
-    """The request that starts the runs ``way`` names, from the parsed setting ``values``
-    (pull-request fields fall back to the CI's event; explicit settings win)."""
-    platform, device = values["platform"], values["device-model"]
+def start_request(way: str, inputs: Inputs, change: ChangeRequest) -> StartRequest:
+    """The request that starts the runs ``way`` names, from the parsed ``inputs``
+    (pull-request fields fall back to the CI's pull request; explicit settings win)."""
+    platform, device = inputs.platform, inputs.device_model
     if way == "test-id":
         body = _present(
-            mode=values["mode"],
+            mode=inputs.mode,
             platform=platform,
             deviceModel=device,
-            projectEnvironmentId=values["environment-id"],
+            projectEnvironmentId=inputs.environment_id,
         )
-        return StartRequest("test", values["test-id"], body)
+        return StartRequest("test", str(inputs.test_id), body)
     # A group started directly or through its webhook takes the same parameters, except the
     # pull request number, which only the direct request documents.
     group_body = _present(
         platform=platform,
         deviceModel=device,
-        targetUrl=values["target-url"],
-        environment=values["environment"],
-        commitSha=values["commit-sha"],
+        targetUrl=inputs.target_url,
+        environment=inputs.environment,
+        commitSha=inputs.commit_sha,
     )
     if way == "group-id":
-        number = values["pr-number"]
+        number = inputs.pr_number
         body = group_body if number is None else {**group_body, "prNumber": number}
-        return StartRequest("group", values["group-id"], body)
-    if way == "group-webhook-url":
-        base, webhook_id, secret = values["group-webhook-url"]
+        return StartRequest("group", str(inputs.group_id), body)
+    if way == "group-webhook-url" and inputs.group_webhook_url is not None:
+        base, webhook_id, secret = inputs.group_webhook_url
         return StartRequest("webhook", webhook_id, group_body, secret=secret, api_base=base)
-    if values["target-url"] is None:
+    if inputs.target_url is None:
         fail("target-url", "a pull-request run needs the URL of the deployment to test")
-    pull_request = pull_request_from_ci(env)
+    pull_request = change.start_fields()
     for name, key in _PR_FIELDS:
-        if values[name] is not None:
-            pull_request[key] = values[name]
+        value = getattr(inputs, name)
+        if value is not None:
+            pull_request[key] = value
     for name, key in _PR_REQUIRED.items():
         if key not in pull_request:
             fail(
@@ -102,5 +106,5 @@ def start_request(way: str, values: Mapping[str, Any], env: Mapping[str, str]) -
     for key, limit in _PR_LIMITS.items():
         if isinstance(pull_request.get(key), str):
             pull_request[key] = pull_request[key][:limit]
-    body = _present(targetUrl=values["target-url"], platform="web", pullRequest=pull_request)
-    return StartRequest("pull-request", values["project-id"], body)
+    body = _present(targetUrl=inputs.target_url, platform="web", pullRequest=pull_request)
+    return StartRequest("pull-request", str(inputs.project_id), body)

@@ -111,7 +111,7 @@ def test_a_quoted_token_never_reaches_the_warning_or_the_log(
         assert (done, leaked(token, warning)) == ([], None), (offset, warning)
         for make in (GitHubReporter, GitLabReporter):
             log = io.StringIO()
-            reporter = make(env, log, Redactor())
+            reporter = make(log, Redactor())
             reporter.begin([])
             reporter.warning(warning)
             assert leaked(token, log.getvalue()) is None, (offset, log.getvalue())

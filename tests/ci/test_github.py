@@ -236,6 +236,6 @@ def test_every_secret_is_masked_by_the_runner_short_ones_too() -> None:
     """Our own redaction skips secrets under four characters (they would match everywhere);
     the runner is still asked to mask them."""
     out = io.StringIO()
-    GitHubReporter({}, out, Redactor(["k9x", "sk_live_secretvalue123", "k9x"])).begin([])
+    GitHubReporter(out, Redactor(["k9x", "sk_live_secretvalue123", "k9x"])).begin([])
     masks = [line for line in out.getvalue().splitlines() if line.startswith("::add-mask::")]
     assert masks == ["::add-mask::k9x", "::add-mask::sk_live_secretvalue123"]

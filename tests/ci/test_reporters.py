@@ -5,14 +5,15 @@ from pathlib import Path
 
 import pytest
 
+from testerarmy_wait.ci.platform import platform_for
 from testerarmy_wait.ci.reporters import (
     Finished,
     GitHubReporter,
     GitLabReporter,
     Reporter,
     TerminalReporter,
-    select_reporter,
 )
+from testerarmy_wait.ci_context import read_ci_context
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.files import ReportPaths, write_reports
@@ -55,6 +56,12 @@ def hostile_progress() -> list[Progress]:
     ]
 
 
+def select_reporter(
+    env: dict[str, str], stdout: io.StringIO, stderr: io.StringIO, redactor: Redactor
+) -> Reporter:
+    return platform_for(read_ci_context(env)).reporter(stdout, stderr, redactor)
+
+
 @pytest.mark.parametrize(
     ("env", "kind"),
     [
@@ -85,7 +92,7 @@ def test_terminal_reporter_uses_color_and_a_live_line_only_on_a_tty_without_no_c
 
 def test_github_masks_secrets_before_anything_else(tmp_path: Path) -> None:
     out = io.StringIO()
-    reporter = GitHubReporter({}, out, Redactor([SECRET]))
+    reporter = GitHubReporter(out, Redactor([SECRET]))
     reporter.begin([CHECKOUT_ID])
     assert out.getvalue().splitlines()[0] == f"::add-mask::{SECRET}"
 
@@ -93,7 +100,12 @@ def test_github_masks_secrets_before_anything_else(tmp_path: Path) -> None:
 def test_github_log_never_lets_server_text_act_as_a_command(tmp_path: Path) -> None:
     out = io.StringIO()
     env = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum")}
-    reporter = GitHubReporter(env, out, Redactor([SECRET]))
+    reporter = GitHubReporter(
+        out,
+        Redactor([SECRET]),
+        output_file=env["GITHUB_OUTPUT"],
+        summary_file=env["GITHUB_STEP_SUMMARY"],
+    )
     reporter.begin([HOSTILE_ID, "::error::x"])
     for event in hostile_progress():
         reporter.progress(event)
@@ -116,7 +128,12 @@ def test_github_log_never_lets_server_text_act_as_a_command(tmp_path: Path) -> N
 def test_github_finish_writes_outputs_summary_annotations_and_groups(tmp_path: Path) -> None:
     out = io.StringIO()
     env = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "sum")}
-    reporter = GitHubReporter(env, out, Redactor([SECRET]))
+    reporter = GitHubReporter(
+        out,
+        Redactor([SECRET]),
+        output_file=env["GITHUB_OUTPUT"],
+        summary_file=env["GITHUB_STEP_SUMMARY"],
+    )
     reporter.begin([CHECKOUT_ID])
     reporter.progress(Progress(run_id=CHECKOUT_ID, status="running", polls=1, elapsed_s=1.0))
     paths = finish(reporter, checkout_verdict(), tmp_path)
@@ -140,7 +157,7 @@ def test_github_finish_writes_outputs_summary_annotations_and_groups(tmp_path: P
 
 def test_github_outside_actions_files_writes_nothing_and_does_not_fail(tmp_path: Path) -> None:
     out = io.StringIO()
-    reporter = GitHubReporter({}, out, Redactor())
+    reporter = GitHubReporter(out, Redactor())
     reporter.begin([])
     finish(reporter, usage_error("no run id"), tmp_path)
     processed, _ = commands_processed(out.getvalue())
@@ -150,7 +167,9 @@ def test_github_outside_actions_files_writes_nothing_and_does_not_fail(tmp_path:
 def test_github_reports_a_file_it_could_not_write_as_a_warning(tmp_path: Path) -> None:
     out = io.StringIO()
     env = {"GITHUB_OUTPUT": str(tmp_path / "missing" / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path)}
-    reporter = GitHubReporter(env, out, Redactor())
+    reporter = GitHubReporter(
+        out, Redactor(), output_file=env["GITHUB_OUTPUT"], summary_file=env["GITHUB_STEP_SUMMARY"]
+    )
     finish(reporter, checkout_verdict(), tmp_path)
     processed, _ = commands_processed(out.getvalue())
     titles = [c.properties for c in processed if c.name == "warning"]
@@ -159,7 +178,7 @@ def test_github_reports_a_file_it_could_not_write_as_a_warning(tmp_path: Path) -
 
 def test_gitlab_puts_the_poll_log_and_each_run_in_balanced_sections(tmp_path: Path) -> None:
     out = io.StringIO()
-    reporter = GitLabReporter({"GITLAB_CI": "true", "NO_COLOR": "1"}, out, Redactor([SECRET]))
+    reporter = GitLabReporter(out, Redactor([SECRET]), color=False)
     reporter.begin([HOSTILE_ID])
     for event in hostile_progress():
         reporter.progress(event)

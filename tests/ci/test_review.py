@@ -14,7 +14,8 @@ import pytest
 
 from testerarmy_wait.ci import github_api, gitlab_api
 from testerarmy_wait.ci.forge import ForgeApi
-from testerarmy_wait.ci.review import tell
+from testerarmy_wait.ci.platform import platform_for
+from testerarmy_wait.ci_context import read_ci_context
 from testerarmy_wait.config import Settings, load_settings
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.verdict import Verdict
@@ -76,14 +77,31 @@ def gitlab_env(forge: FakeForge, **extra: str) -> dict[str, str]:
 def settings_for(env: dict[str, str], *argv: str) -> Settings:
     return load_settings(
         ["--run-id", "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c", *argv],
-        {"TESTERARMY_API_KEY": KEY, **env},
+        read_ci_context({"TESTERARMY_API_KEY": KEY, **env}),
     )
 
 
 def run_tell(env: dict[str, str], verdict: Verdict, *argv: str) -> tuple[list[str], list[str]]:
     settings = settings_for(env, *argv)
     secrets = [KEY, *(v for k, v in env.items() if "TOKEN" in k)]
-    return tell(settings, env, verdict, redactor=Redactor(secrets), run_url=None)
+    platform = platform_for(read_ci_context(env))
+    return platform.publish_review(settings, verdict, Redactor(secrets))
+
+
+def github_pr(env: dict[str, str], *, pr_number: int | None = None) -> github_api.PullRequest:
+    context = read_ci_context(env)
+    assert context.github is not None
+    pr = github_api.pull_request_context(
+        context.github, context.change, pr_number=pr_number, comment_key=None
+    )
+    assert pr is not None
+    return pr
+
+
+def gitlab_mr(env: dict[str, str]) -> gitlab_api.MergeRequest | None:
+    context = read_ci_context({"GITLAB_CI": "true", **env})
+    assert context.gitlab is not None
+    return gitlab_api.merge_request_context(context.gitlab, comment_key=None)
 
 
 def no_sleep_factory(slept: list[float]) -> Any:
@@ -289,10 +307,7 @@ def test_no_token_is_one_warning_and_no_request(forge: FakeForge, tmp_path: Path
 def publish(
     forge: FakeForge, tmp_path: Path, verdict: Verdict, slept: list[float], **kwargs: Any
 ) -> tuple[list[str], list[str]]:
-    pr = github_api.pull_request_context(
-        github_env(forge, tmp_path), pr_number=None, comment_key=None
-    )
-    assert pr is not None
+    pr = github_pr(github_env(forge, tmp_path))
     options: dict[str, Any] = {"mode": "always", "check_run": False, **kwargs}
     return asyncio.run(
         github_api.publish(
@@ -500,11 +515,9 @@ def test_gitlab_note_found_past_the_first_page(forge: FakeForge) -> None:
 
 def test_gitlab_context_needs_the_merge_request_project_and_api() -> None:
     base = {"CI_MERGE_REQUEST_IID": "3", "CI_PROJECT_ID": "9", "CI_API_V4_URL": "https://g/api/v4"}
-    assert gitlab_api.merge_request_context(base, comment_key=None) is not None
+    assert gitlab_mr(base) is not None
     for missing in base:
         env = {k: v for k, v in base.items() if k != missing}
-        assert gitlab_api.merge_request_context(env, comment_key=None) is None
-    assert (
-        gitlab_api.merge_request_context({**base, "CI_MERGE_REQUEST_IID": "x"}, comment_key=None)
-        is None
-    )
+        assert gitlab_mr(env) is None
+    assert gitlab_mr({**base, "CI_MERGE_REQUEST_IID": "x"}) is None
+    assert gitlab_mr({**base, "CI_MERGE_REQUEST_IID": "0"}) is None

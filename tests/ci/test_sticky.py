@@ -27,7 +27,9 @@ from tests.ci.test_review import (
     PR,
     REPO,
     github_env,
+    github_pr,
     gitlab_env,
+    gitlab_mr,
     passing_verdict,
     run_tell,
 )
@@ -272,11 +274,10 @@ def publish(
         **kwargs,
     }
     if host.name == "gitlab":
-        mr = gitlab_api.merge_request_context(env, comment_key=None)
+        mr = gitlab_mr(env)
         assert mr is not None
         return asyncio.run(gitlab_api.publish(mr, token=forge.state.gitlab_token, **options))
-    pr = github_api.pull_request_context(env, pr_number=None, comment_key=None)
-    assert pr is not None
+    pr = github_pr(env)
     options.setdefault("check_run", False)
     return asyncio.run(github_api.publish(pr, token=forge.state.github_token, **options))
 
@@ -359,13 +360,13 @@ def test_strangers_are_named_in_one_line_that_stays_text(forge: FakeForge, tmp_p
     assert f", {STRANGER}, user0 and 3 more carry" in named  # each account once, three named
     assert named.startswith(f"{host.where}: comments by eve ::error")
     log = io.StringIO()
-    github = GitHubReporter({}, log, Redactor([token]))
+    github = GitHubReporter(log, Redactor([token]))
     github.begin([])
     log.truncate(0)  # after the add-mask line
     log.seek(0)
     github.note(named)
     gitlab_log = io.StringIO()
-    gitlab = GitLabReporter({}, gitlab_log, Redactor([token]))
+    gitlab = GitLabReporter(gitlab_log, Redactor([token]))
     gitlab.begin([])
     gitlab.note(named)
     for text in (log.getvalue(), gitlab_log.getvalue()):

@@ -216,6 +216,17 @@ def test_baseline_from_a_run_id_over_the_api(sandbox: Any, tmp_path: Path) -> No
     assert (tmp_path / ".testerarmy-baseline.json").read_text() == text
 
 
+def test_baseline_from_a_run_id_reads_the_key_and_url_as_the_wait_does(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    """The action inputs count, as they do for the wait; the flag beats the input."""
+    run_id = run_of(sandbox, "reworded-issues")
+    env = {"INPUT_API-KEY": sandbox.api_key, "INPUT_API-URL": "https://elsewhere.example"}
+    code, _said, err = accept(tmp_path, "--run-id", run_id, "--api-url", sandbox.url, env=env)
+    assert (code, err) == (0, "")
+    assert (tmp_path / ".testerarmy-baseline.json").read_text().count('"title"') == 4
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

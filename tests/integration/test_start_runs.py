@@ -146,9 +146,10 @@ def test_pull_request_run_from_gitlab_merge_request_variables(sandbox: Any, tmp_
             "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
             "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
             "CI_COMMIT_SHA": "cafe",
+            "GITLAB_CI": "true",
         },
     )
-    job = run_job(tmp_path, env)
+    job = run_job(tmp_path, env, github=False)
     [post] = posts(sandbox, "/pull-request-runs")
     assert post.request_json["pullRequest"] == {
         "number": 9,

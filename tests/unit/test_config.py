@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from testerarmy_wait.ci_context import read_ci_context
 from testerarmy_wait.config import (
     DEFAULT_API_URL,
     Settings,
     UsageError,
-    load_settings,
     secrets_in,
+)
+from testerarmy_wait.config import (
+    load_settings as load_settings_in,
 )
 from testerarmy_wait.parsers import parse_duration, parse_run_ids
 from testerarmy_wait.policy import Result
@@ -19,6 +22,10 @@ from testerarmy_wait.policy import Result
 A = "3f2a9c1e-1111-4aaa-8bbb-000000000001"
 B = "a81b07d4-2222-4ccc-9ddd-000000000002"
 KEY = "sk_test_123"
+
+
+def load_settings(argv: list[str], env: dict[str, str]) -> Settings:
+    return load_settings_in(argv, read_ci_context(env))
 
 
 def load(argv: list[str] | None = None, **env: str) -> Settings:

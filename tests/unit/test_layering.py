@@ -101,3 +101,45 @@ def test_the_settings_load_no_adapter_report_verdict_or_http_client() -> None:
     assert not [m for m in ours if m.removeprefix(f"{NAME}.").startswith(later)], ours
     assert "httpx" not in loaded
     assert f"{NAME}.client" not in ours
+
+
+#: The one module that reads the environment's variables, the one that hands it over, and
+#: the one that judges the proxy and CA variables the context keeps for it (``network_env``).
+ENVIRONMENT_READERS = {f"{NAME}.ci_context", f"{NAME}.cli", f"{NAME}.network"}
+#: A variable named in code: ``"GITHUB_SHA"``, ``"CI_JOB_URL"``, ``"NO_COLOR"``...
+PLATFORM_VARIABLE = (
+    "GITHUB_",
+    "GITLAB_",
+    "CI_",
+    "RUNNER_",
+    "NO_COLOR",
+    "TERM",
+    "HTTPS_PROXY",
+    "SSL_CERT",
+)
+
+
+def _names_of_variables(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "environ":
+            found.add("os.environ")
+        value = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(value, str) and value.startswith(PLATFORM_VARIABLE) and value.isupper():
+            found.add(value)
+    return found
+
+
+def test_only_the_ci_context_reads_the_environment() -> None:
+    """The platform's variables are named in ``ci_context`` only (``cli`` hands
+    ``os.environ`` to it); everything else takes the context. The sandbox, a separate
+    program, is left out."""
+    readers = {
+        name: names
+        for name, path in _modules().items()
+        if not name.startswith(f"{NAME}.sandbox") and (names := _names_of_variables(path))
+    }
+    assert set(readers) <= ENVIRONMENT_READERS, {
+        k: v for k, v in readers.items() if k not in ENVIRONMENT_READERS
+    }

@@ -263,11 +263,14 @@ def announce(verdict: Verdict, cmds: WorkflowCommands) -> None:
 class GitHubReporter:
     """GitHub Actions: workflow commands on ``stdout``, outputs and summary in files.
 
-    Env-file paths (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) are read from the mapping at
-    call time; nothing fails when they are unset."""
+    The env files (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``) are given by the CI context;
+    nothing fails when they are unset."""
 
-    def __init__(self, env: Mapping[str, str], stdout: TextIO, redactor: Redactor) -> None:
-        self.env = env
+    def __init__(
+        self, stdout: TextIO, redactor: Redactor, *, output_file: str = "", summary_file: str = ""
+    ) -> None:
+        self.output_file = output_file
+        self.summary_file = summary_file
         self.cmds = WorkflowCommands(stdout, redactor)
         self._poll_token: str | None = None
         self._digest = ProgressDigest()
@@ -311,13 +314,13 @@ class GitHubReporter:
     def _write_files(self, finished: Finished) -> list[str]:
         """Outputs and summary; each failure is a problem to report, never the end."""
         problems: list[str] = []
-        output_file = self.env.get("GITHUB_OUTPUT", "")
+        output_file = self.output_file
         if output_file:
             try:
                 write_outputs(output_file, finished.outputs)
             except Exception as error:  # any failure here must leave the other sinks alive
                 problems.append(f"could not write the step outputs: {why(error)}")
-        summary_file = self.env.get("GITHUB_STEP_SUMMARY", "")
+        summary_file = self.summary_file
         if summary_file:
             try:
                 from testerarmy_wait.report.summary import render_summary  # only at the end

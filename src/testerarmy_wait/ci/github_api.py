@@ -8,13 +8,13 @@ that says what to check.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.ci import sticky
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError, keeping, parse
-from testerarmy_wait.ci_context import read_event
+from testerarmy_wait.ci_context import ChangeRequest, GitHubJob
 from testerarmy_wait.network import Route
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
@@ -49,42 +49,29 @@ class PullRequest:
 
 
 def pull_request_context(
-    env: Mapping[str, str], *, pr_number: int | None, comment_key: str | None
+    job: GitHubJob, change: ChangeRequest, *, pr_number: int | None, comment_key: str | None
 ) -> PullRequest | None:
     """The pull request this job runs for, or None outside one: ``pull_request`` and
     ``pull_request_target`` events, and ``issue_comment``/``workflow_run`` events when
     ``pr-number`` names it."""
-    event_name = env.get("GITHUB_EVENT_NAME", "")
-    event = read_event(env)
-    found = event.get("pull_request")
-    pr: dict[str, Any] = found if isinstance(found, dict) else {}
-    number: Any = None
-    if event_name in PR_EVENTS:
-        number = pr_number or pr.get("number")
-    elif event_name in PR_NUMBER_EVENTS and pr_number:
+    number: int | None = None
+    if job.event_name in PR_EVENTS:
+        number = pr_number or change.number
+    elif job.event_name in PR_NUMBER_EVENTS and pr_number:
         number = pr_number
-    repository = env.get("GITHUB_REPOSITORY", "")
-    if not isinstance(number, int) or number < 1 or "/" not in repository:
+    repository = job.repository
+    if number is None or number < 1 or "/" not in repository:
         return None
-    head = pr.get("head")
-    sha = head.get("sha") if isinstance(head, dict) else None
-    head_sha = sha if isinstance(sha, str) else env.get("GITHUB_SHA", "")
-    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    run_id, attempt = env.get("GITHUB_RUN_ID", ""), env.get("GITHUB_RUN_ATTEMPT", "1")
-    job_url = f"{server}/{repository}/actions/runs/{run_id}/attempts/{attempt}" if run_id else None
-    workflow_ref = env.get("GITHUB_WORKFLOW_REF", "")
-    workflow_path = workflow_ref.split("@", 1)[0].removeprefix(repository + "/") or ".github"
-    key = comment_key or "|".join(
-        [env.get("GITHUB_WORKFLOW", ""), env.get("GITHUB_JOB", ""), env.get("MATRIX", "")]
-    )
+    workflow_path = job.workflow_ref.split("@", 1)[0].removeprefix(repository + "/")
+    key = comment_key or "|".join([job.workflow, job.job, job.matrix])
     return PullRequest(
-        api_url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
+        api_url=job.api_url,
         repository=repository,
         number=number,
-        head_sha=head_sha,
-        job_url=job_url,
+        head_sha=change.commit_sha or job.sha,
+        job_url=job.job_url,
         key_source=key,
-        workflow_path=workflow_path,
+        workflow_path=workflow_path or ".github",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final, TextIO
 
@@ -70,11 +70,10 @@ class GitLabReporter:
     """GitLab CI: collapsible sections for the poll log and each run's details. GitLab has
     no runtime masking, so secrets are taken out of every line."""
 
-    def __init__(self, env: Mapping[str, str], stdout: TextIO, redactor: Redactor) -> None:
-        self.env = env
+    def __init__(self, stdout: TextIO, redactor: Redactor, *, color: bool = True) -> None:
         self.stream = stdout
         self.sections = Sections(stdout)
-        self.color = not env.get("NO_COLOR")
+        self.color = color
         self._poll_open = False
         self._digest = ProgressDigest()
         self._redactor = redactor

@@ -8,12 +8,13 @@ verdict: any failure is one warning that says what to check.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from testerarmy_wait.ci import sticky
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError, keeping, parse
+from testerarmy_wait.ci_context import GitLabJob
 from testerarmy_wait.network import Route
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.comment import comment_body, comment_key
@@ -31,21 +32,17 @@ class MergeRequest:
     key_source: str
 
 
-def merge_request_context(
-    env: Mapping[str, str], *, comment_key: str | None
-) -> MergeRequest | None:
+def merge_request_context(job: GitLabJob, *, comment_key: str | None) -> MergeRequest | None:
     """The merge request of a merge-request pipeline, or None in any other pipeline."""
-    iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
-    project = env.get("CI_PROJECT_ID", "").strip()
-    api_url = env.get("CI_API_V4_URL", "").strip()
-    if not (iid.isascii() and iid.isdigit() and int(iid) > 0 and project and api_url):
+    iid = job.merge_request_iid
+    if iid is None or not (job.project_id and job.api_url):
         return None
     return MergeRequest(
-        api_url=api_url.rstrip("/"),
-        project=project,
-        iid=int(iid),
-        job_url=env.get("CI_JOB_URL") or None,
-        key_source=comment_key or env.get("CI_JOB_NAME", ""),
+        api_url=job.api_url,
+        project=job.project_id,
+        iid=iid,
+        job_url=job.job_url,
+        key_source=comment_key or job.job_name,
     )
 
 

@@ -5,83 +5,82 @@ able to change the verdict (a failure is one warning), within its own time budge
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable
 
 from testerarmy_wait.ci import github_api, gitlab_api
+from testerarmy_wait.ci_context import CIContext
 from testerarmy_wait.config import Settings
 from testerarmy_wait.network import route_for
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.verdict import Verdict
 
+Told = tuple[list[str], list[str]]  # (what was done, warnings)
 
-def tell(
-    settings: Settings,
-    env: Mapping[str, str],
-    verdict: Verdict,
-    *,
-    redactor: Redactor,
-    run_url: str | None,
-) -> tuple[list[str], list[str]]:
-    """(what was done, warnings) after telling the review, if there is one to tell; nothing
-    that goes wrong here escapes as more than one warning."""
+
+def safely(tell: Callable[[], Told], redactor: Redactor) -> Told:
+    """``tell()``, with anything that goes wrong in it turned into one warning."""
     try:
-        return _tell(settings, env, verdict, redactor=redactor, run_url=run_url)
+        return tell()
     except Exception as error:  # never the job's problem
         message = redactor.message(f"{type(error).__name__}: {error}")
         return [], [f"could not tell the pull/merge request: {message}"]
 
 
-def _tell(
-    settings: Settings,
-    env: Mapping[str, str],
-    verdict: Verdict,
-    *,
-    redactor: Redactor,
-    run_url: str | None,
-) -> tuple[list[str], list[str]]:
-    if settings.comment == "off":
+def tell_github(
+    settings: Settings, context: CIContext, verdict: Verdict, *, redactor: Redactor
+) -> Told:
+    """The comment (and check run) on the pull request this GitHub job runs for."""
+    if settings.comment == "off" or context.github is None:
         return [], []
-    if env.get("GITHUB_ACTIONS") == "true":
-        pr = github_api.pull_request_context(
-            env, pr_number=settings.pr_number, comment_key=settings.comment_key
+    pr = github_api.pull_request_context(
+        context.github,
+        context.change,
+        pr_number=settings.pr_number,
+        comment_key=settings.comment_key,
+    )
+    if pr is None:
+        return [], []
+    if not settings.github_token:
+        return [], [
+            "no comment on the pull request: no github-token (the action passes the job's "
+            "token by default; with `docker run` set TESTERARMY_GITHUB_TOKEN)"
+        ]
+    return asyncio.run(
+        github_api.publish(
+            pr,
+            token=settings.github_token,
+            mode=settings.comment,
+            check_run=settings.check_run,
+            verdict=verdict,
+            run_url=settings.run_url,
+            redactor=redactor,
+            route=route_for(pr.api_url, context.network_env),
         )
-        if pr is None:
-            return [], []
-        if not settings.github_token:
-            return [], [
-                "no comment on the pull request: no github-token (the action passes the job's "
-                "token by default; with `docker run` set TESTERARMY_GITHUB_TOKEN)"
-            ]
-        return asyncio.run(
-            github_api.publish(
-                pr,
-                token=settings.github_token,
-                mode=settings.comment,
-                check_run=settings.check_run,
-                verdict=verdict,
-                run_url=run_url,
-                redactor=redactor,
-                route=route_for(pr.api_url, env),
-            )
+    )
+
+
+def tell_gitlab(
+    settings: Settings, context: CIContext, verdict: Verdict, *, redactor: Redactor
+) -> Told:
+    """The note on the merge request of this GitLab merge-request pipeline."""
+    if settings.comment == "off" or context.gitlab is None:
+        return [], []
+    mr = gitlab_api.merge_request_context(context.gitlab, comment_key=settings.comment_key)
+    if mr is None:
+        return [], []
+    if not settings.gitlab_token:
+        return [
+            "no note on the merge request: set TESTERARMY_GITLAB_TOKEN (a masked variable "
+            "holding a project access token with the api scope) to have one"
+        ], []
+    return asyncio.run(
+        gitlab_api.publish(
+            mr,
+            token=settings.gitlab_token,
+            mode=settings.comment,
+            verdict=verdict,
+            run_url=settings.run_url,
+            redactor=redactor,
+            route=route_for(mr.api_url, context.network_env),
         )
-    if env.get("GITLAB_CI"):
-        mr = gitlab_api.merge_request_context(env, comment_key=settings.comment_key)
-        if mr is None:
-            return [], []
-        if not settings.gitlab_token:
-            return [
-                "no note on the merge request: set TESTERARMY_GITLAB_TOKEN (a masked variable "
-                "holding a project access token with the api scope) to have one"
-            ], []
-        return asyncio.run(
-            gitlab_api.publish(
-                mr,
-                token=settings.gitlab_token,
-                mode=settings.comment,
-                verdict=verdict,
-                run_url=run_url,
-                redactor=redactor,
-                route=route_for(mr.api_url, env),
-            )
-        )
-    return [], []
+    )

@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
+from testerarmy_wait.policy import CommentMode
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.escape import md_link, rendered
 from testerarmy_wait.report.summary import render_summary
@@ -21,7 +22,7 @@ COMMENT_MAX_BYTES: Final = 60_000
 _MARKER_RE: Final = re.compile(
     r"^<!-- testerarmy-wait comment key=(?P<key>[0-9a-f]{16}) state=(?P<state>[0-9a-f]{16}) -->"
 )
-MODES: Final = ("always", "on-failure", "on-change", "off")
+MODES: Final = get_args(CommentMode)
 Action = Literal["create", "update", "skip"]
 
 
