@@ -360,6 +360,12 @@ def load_settings(argv: Sequence[str], context: CIContext) -> Settings:
     if not api_key:
         raise UsageError("api-key: missing; set the api-key input or TESTERARMY_API_KEY")
     start = None if way == "run-id" else start_request(way, inputs, context.change)
+    if start is None and not inputs.wait:
+        fail(
+            "wait",
+            "false only hands over runs this step starts; set test-id, group-id, "
+            "project-id or group-webhook-url, or leave wait unset",
+        )
     api_url = _api_url(inputs, start)
     notes = []
     if not api_key.startswith("sk_"):

@@ -242,6 +242,13 @@ class Inputs:
         secret=True,
         action_input=False,
     )
+    wait: bool = setting(
+        True,
+        "wait for the runs this step starts (default true); false: start them, set the runIds "
+        "output and exit 0, for a later step to wait with run-id",
+        parse_bool,
+        "BOOL",
+    )
     cancel_on_interrupt: bool | None = setting(
         None,
         "cancel unfinished runs when the job is cancelled (default: true for runs this step "

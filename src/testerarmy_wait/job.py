@@ -21,7 +21,7 @@ from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.starting import Started, start_runs
-from testerarmy_wait.verdict import Verdict, decide, not_started, usage_error
+from testerarmy_wait.verdict import Verdict, decide, handed_over, not_started, usage_error
 from testerarmy_wait.waiting import (
     CANCEL_TIMEOUT_S,
     LAST_LOOK_TIMEOUT_S,
@@ -154,6 +154,14 @@ async def _judged(
     for run_id, trigger in started.targets:
         if trigger is not None:
             on_note(f"started run {run_id} ({trigger.kind} {trigger.target})")
+    if not settings.inputs.wait and not stop.is_set():  # handed to a later step
+        return handed_over(
+            started.targets,
+            settings.policy,
+            requests=client.requests,
+            elapsed_s=clock() - began,
+            batch_id=started.batch_id,
+        )
     if stop.is_set():  # a signal came before the wait began: ask the API nothing more
         outcomes = [interrupted_before_looking(r, t) for r, t in started.targets]
     else:

@@ -115,8 +115,8 @@ def parse_fail_on(raw: str, name: str = "fail-on") -> frozenset[Result]:
         except ValueError:
             allowed = ", ".join(sorted(r.value for r in CONFIGURABLE | ALWAYS_FAILING))
             fail(name, f"{shown(token)} is not a result (use {allowed}, or none)")
-        if result is Result.PASS:
-            fail(name, "PASS cannot fail the job")
+        if result in (Result.PASS, Result.STARTED):
+            fail(name, f"{result.value} cannot fail the job")
         chosen.add(result)
     if not chosen & CONFIGURABLE:
         fail(

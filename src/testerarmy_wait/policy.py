@@ -25,6 +25,7 @@ class Result(StrEnum):
     ERROR = "ERROR"
     CANCELLED = "CANCELLED"
     TIMEOUT = "TIMEOUT"
+    STARTED = "STARTED"  # started and handed to a later step (wait: false)
 
 
 class ExitCode(IntEnum):
@@ -55,6 +56,7 @@ RESULT_PRECEDENCE: tuple[Result, ...] = (
     Result.CANCELLED,
     Result.FAILED,
     Result.SKIPPED,
+    Result.STARTED,
     Result.PASS,
 )
 _EXIT_FOR_RESULT = {
@@ -64,6 +66,7 @@ _EXIT_FOR_RESULT = {
     Result.ERROR: ExitCode.API_ERROR,
     Result.TIMEOUT: ExitCode.TIMEOUT,
     Result.CANCELLED: ExitCode.CANCELLED,
+    Result.STARTED: ExitCode.OK,  # nothing judged yet: a later step judges the runs
 }
 # ERROR and TIMEOUT always fail: they say nothing about the app, so they cannot pass it.
 ALWAYS_FAILING: frozenset[Result] = frozenset({Result.ERROR, Result.TIMEOUT})

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
-from testerarmy_wait.outcome import RunOutcome, StopReason
+from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import (
     EXIT_PRECEDENCE,
     RESULT_PRECEDENCE,
@@ -356,6 +356,7 @@ def _headline(result: Result, runs: Sequence[RunVerdict]) -> str:
             Result.ERROR: "could not be judged",
             Result.CANCELLED: "cancelled",
             Result.TIMEOUT: "still running at the deadline",
+            Result.STARTED: "started, for a later step to wait for",
         }[result]
     )
 
@@ -505,6 +506,47 @@ def not_started(
         elapsed_s=elapsed_s,
         result=result,
         interrupted_by=interrupted_by,
+    )
+
+
+def handed_over(
+    targets: Sequence[tuple[str, Trigger | None]],
+    policy: Policy,
+    *,
+    requests: int = 0,
+    elapsed_s: float = 0.0,
+    batch_id: str | None = None,
+) -> Verdict:
+    """The verdict of ``wait: false``: the runs were started and handed to a later step,
+    which waits for them and judges them; this step passes them on and exits 0."""
+    reason = "started; a later step waits for it (run-id)"
+    runs = tuple(
+        RunVerdict(
+            run_id=run_id,
+            result=Result.STARTED,
+            reason=reason,
+            status="started",
+            run=None,
+            blocking_issues=(),
+            other_issues=(),
+            fails_policy=False,
+            outcome=None,
+        )
+        for run_id, _trigger in targets
+    )
+    return Verdict(
+        result=Result.STARTED,
+        exit_code=ExitCode.OK,
+        headline=_headline(Result.STARTED, runs),
+        runs=runs,
+        policy=policy,
+        elapsed_s=elapsed_s,
+        requests=requests,
+        batch_id=batch_id,
+        notes=(
+            f"{len(runs)} run{'s' if len(runs) != 1 else ''} started and not waited for "
+            "(wait: false); their ids are in the runIds output",
+        ),
     )
 
 

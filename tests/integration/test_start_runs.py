@@ -315,3 +315,34 @@ def test_a_large_group_is_watched_through_the_list_and_cancelled_as_one_batch(
     assert [e.route for e in posts(sandbox, "/cancel")] == [f"/v1/batches/{batch}/cancel"]
     assert {sandbox.status(r) for r in run_ids} == {"cancelled"}
     assert all(r["cancelRequested"] for r in job.report["runs"])
+
+
+def test_wait_false_starts_hands_over_and_a_later_job_waits(sandbox: Any, tmp_path: Path) -> None:
+    """Start now, gate later: the first job starts the run, sets runIds and exits 0 without
+    polling or cancelling it; a second job waits for those ids and judges them."""
+    test = sandbox.configure_test(scenario="issues-found")
+    env = base_env(sandbox, **{"INPUT_TEST-ID": test.test_id, "INPUT_WAIT": "false"})
+    first = run_job(tmp_path / "start", env)
+    [post] = posts(sandbox, f"/tests/{test.test_id}/run")
+    assert (first.code, first.outputs["result"], first.outputs["runCount"]) == (0, "STARTED", "1")
+    handed = first.outputs["runIds"]
+    assert handed == first.outputs["runId"]
+    assert handed.encode() in post.response_body
+    looked = [e for e in sandbox.requests if e.method == "GET" and handed in e.path]
+    cancelled = [e for e in sandbox.requests if "cancel" in e.path]
+    assert (looked, cancelled) == ([], [])
+    assert "STARTED" in first.summary
+    assert handed in first.summary
+    later = run_job(tmp_path / "gate", base_env(sandbox, **{"INPUT_RUN-ID": handed}))
+    assert (later.code, later.outputs["result"]) == (1, "FAILED")
+
+
+def test_wait_false_without_runs_to_start_is_a_usage_error(sandbox: Any, tmp_path: Path) -> None:
+    env = base_env(
+        sandbox,
+        **{"INPUT_RUN-ID": "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c", "INPUT_WAIT": "false"},
+    )
+    job = run_job(tmp_path, env)
+    assert (job.code, job.outputs["result"]) == (2, "ERROR")
+    assert "wait: false only hands over runs this step starts" in job.log
+    assert sandbox.requests == []

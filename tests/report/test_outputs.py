@@ -18,6 +18,8 @@ def test_outputs_carry_result_status_duration_ids_counts_and_paths() -> None:
         "status": "completed",
         "durationMs": "134000",
         "runId": f"{CHECKOUT_ID},{SIGNUP_ID}",
+        "runIds": f"{CHECKOUT_ID}\n{SIGNUP_ID}",
+        "runCount": "2",
         "issueCount": "3",
         "blockingIssueCount": "2",
         "knownIssueCount": "0",
@@ -33,6 +35,7 @@ def test_outputs_on_a_usage_error_are_all_set_and_duration_empty() -> None:
     assert outputs["result"] == "ERROR"
     assert outputs["durationMs"] == ""
     assert outputs["runId"] == ""
+    assert (outputs["runIds"], outputs["runCount"]) == ("", "0")
     assert outputs["status"] == "unknown"
 
 

@@ -150,7 +150,7 @@ def conclusion(verdict: Verdict) -> str:
         return "cancelled"
     if not verdict.passed:
         return "failure"
-    return "neutral" if verdict.result is Result.SKIPPED else "success"
+    return "neutral" if verdict.result in (Result.SKIPPED, Result.STARTED) else "success"
 
 
 def _annotation(

@@ -36,6 +36,7 @@ _RESULT_STYLE: Final = {
     Result.TIMEOUT: "yellow",
     Result.CANCELLED: "yellow",
     Result.SKIPPED: "yellow",
+    Result.STARTED: "yellow",
 }
 _DETAILED_ISSUES: Final = 10
 _NAMED_ISSUES: Final = 40

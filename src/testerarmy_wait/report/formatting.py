@@ -21,6 +21,7 @@ RESULT_EMOJI: Final = {
     Result.ERROR: "⚠️",
     Result.CANCELLED: "🚫",
     Result.TIMEOUT: "⏱️",
+    Result.STARTED: "🚀",
 }
 SEVERITY_EMOJI: Final = {5: "🔴", 4: "🟠", 3: "🟡", 2: "🔵", 1: "⚪"}
 UNKNOWN_SEVERITY_EMOJI: Final = "❔"

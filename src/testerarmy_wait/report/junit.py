@@ -146,8 +146,8 @@ def _result_case(suite: _Suite, run: RunVerdict) -> None:
         case = suite.case(_attr(f"Run result: {run.result.value}"), duration)
         text = _body(f"{run.result.value}: {run.reason}\nRun: {run.run_id}")
         suite.error(case, run.result.value, reason, text)
-    elif run.result is Result.SKIPPED:
-        suite.skipped(suite.case(_attr("Run result: SKIPPED")), reason)
+    elif run.result in (Result.SKIPPED, Result.STARTED):
+        suite.skipped(suite.case(_attr(f"Run result: {run.result.value}")), reason)
     elif run.result is Result.FAILED and not run.blocking_issues:
         suite.failure(
             suite.case(_attr("Run result: FAILED"), duration), "FAILED", reason, _body(run.reason)

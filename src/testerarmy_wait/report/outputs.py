@@ -13,6 +13,8 @@ def step_outputs(verdict: Verdict, *, report_path: str, junit_path: str) -> dict
         "status": status_text(verdict),
         "durationMs": duration_ms_text(verdict),
         "runId": ",".join(run_ids(verdict)),
+        "runIds": "\n".join(run_ids(verdict)),
+        "runCount": str(len(verdict.runs)),
         "issueCount": str(verdict.issue_count),
         "blockingIssueCount": str(verdict.blocking_issue_count),
         "knownIssueCount": str(verdict.known_issue_count),
