@@ -35,6 +35,8 @@ NETWORK_VARIABLES: Final = frozenset(
 #: The largest event file read (GitHub's own payloads stay far below it).
 MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
 REPORT_DIR_NAME: Final = "testerarmy-reports"
+#: GitHub events that name a commit but no pull request: its pull request is looked up.
+LOOKUP_EVENTS: Final = ("deployment_status", "push")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from testerarmy_wait.ci.platform import Platform, platform_for
 from testerarmy_wait.ci.reporters import Finished, Reporter
-from testerarmy_wait.ci_context import CIContext, read_ci_context
+from testerarmy_wait.ci_context import LOOKUP_EVENTS, CIContext, read_ci_context
 from testerarmy_wait.config import Settings, load_settings, secrets_in
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.job import run_job
@@ -79,6 +79,17 @@ def _review_teller(
     return tell_review
 
 
+def _with_pull_request(
+    argv: Sequence[str], context: CIContext, redactor: Redactor
+) -> tuple[CIContext, list[str], list[str]]:
+    """The context with the pull request behind the event's commit, when one is wanted."""
+    from testerarmy_wait.ci.pull_lookup import with_pull_request  # only on these events
+    from testerarmy_wait.config import read_inputs
+
+    inputs, _print_json = read_inputs(argv, context.settings_env)
+    return with_pull_request(context, inputs, redactor)
+
+
 def run_wait(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -97,8 +108,13 @@ def run_wait(
         redactor = Redactor(secrets_in(context.settings_env, argv))
     platform = platform_for(context)
     reporter = platform.reporter(stdout, stderr, redactor)
+    looked: list[str] = []  # what the pull-request lookup said
+    warned: list[str] = []
     with StopSignals() if signals is None else nullcontext(signals) as handlers:
         try:
+            if context.github is not None and context.github.event_name in LOOKUP_EVENTS:
+                context, looked, warned = _with_pull_request(argv, context, redactor)
+                platform = platform_for(context)  # the review goes to the pull request found
             settings = load_settings(argv, context)
         except Exception as error:  # a setting we could not read is never a pass
             reporter.begin([])
@@ -114,8 +130,10 @@ def run_wait(
                 workspace=context.workspace,
             )
         reporter.begin(settings.run_ids)
-        for note in settings.notes:
+        for note in [*looked, *settings.notes]:
             reporter.note(note)
+        for warning in warned:
+            reporter.warning(warning)
         try:
             verdict = asyncio.run(
                 run_job(

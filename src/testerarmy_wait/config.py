@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -32,6 +32,14 @@ from testerarmy_wait.parsers import (
     shown,
 )
 from testerarmy_wait.policy import CommentMode, Policy
+from testerarmy_wait.preview import (
+    DEPLOYMENT_EVENT,
+    ReadyCheck,
+    Skip,
+    check_target_url,
+    deployment_from_event,
+    parse_ready_header,
+)
 from testerarmy_wait.redaction import KEY_LIKE
 from testerarmy_wait.start_request import START_WAYS, StartRequest, start_request
 from testerarmy_wait.workspace import inside_workspace
@@ -164,6 +172,8 @@ def secrets_in(env: Mapping[str, str], argv: Sequence[str] = ()) -> list[str]:
                 found.append(value)
                 if each.parse is parse_webhook_url:
                     found.append(urlsplit(value).path.rstrip("/").rsplit("/", 1)[-1])
+                if each.parse is parse_ready_header:  # the value alone is the secret
+                    found.append(value.partition(":")[2].strip())
     for arg in argv:
         found.extend(KEY_LIKE.findall(arg))  # a key on the command line is a secret too
     found.extend(_secret_flag_values(argv))
@@ -188,6 +198,8 @@ class Settings:
     route: Route | None = None  # TLS trust and proxy; None: the client's defaults
     baseline: BaselineFile | None = None
     error_budget: int = DEFAULT_ERROR_BUDGET
+    skip: str | None = None  # why nothing is asked of tester.army (a deployment not to test)
+    ready: ReadyCheck | None = None  # the readiness gate before starting, if any
 
     # The inputs the job reads as they are, by the names it uses.
     @property
@@ -355,6 +367,65 @@ def _api_url(inputs: Inputs, start: StartRequest | None) -> str:
 def load_settings(argv: Sequence[str], context: CIContext) -> Settings:
     """Build the settings, or raise ``UsageError`` naming the first bad one."""
     inputs, print_json = read_inputs(argv, context.settings_env)
+    return settings_from(inputs, context, print_json=print_json)
+
+
+def under_test(inputs: Inputs, context: CIContext) -> tuple[Inputs, str | None, list[str]]:
+    """The inputs with the deployment the CI says is under test filled in (an explicit
+    target-url wins), why nothing is to be tested (a deployment status that is not a chosen
+    success), and what the log should say about it."""
+    github, gitlab = context.github, context.gitlab
+    if inputs.target_url is not None:
+        return inputs, None, []
+    if github is not None and github.event_name == DEPLOYMENT_EVENT:
+        if github.event_problem is not None:
+            fail("target-url", f"{github.event_problem}; set target-url and commit-sha instead")
+        decided = deployment_from_event(github.event, inputs.deployment_environment)
+        if isinstance(decided, Skip):
+            return inputs, decided.reason, []
+        sha = inputs.commit_sha or decided.commit_sha
+        note = (
+            f"testing the deployment to {decided.environment or '(unnamed)'} at "
+            f"{decided.target_url} (commit {sha[:12]})"
+        )
+        return replace(inputs, target_url=decided.target_url, commit_sha=sha), None, [note]
+    if gitlab is not None and gitlab.environment_url is not None:
+        url = check_target_url(gitlab.environment_url, "target-url (CI_ENVIRONMENT_URL)")
+        return replace(inputs, target_url=url), None, [f"testing the review app at {url}"]
+    return inputs, None, []
+
+
+def _ready_check(
+    inputs: Inputs, start: StartRequest | None, context: CIContext
+) -> ReadyCheck | None:
+    """What the readiness gate probes before the runs start, if anything."""
+    url = inputs.target_url
+    if start is None or url is None or inputs.ready_timeout <= 0:
+        return None
+    url = check_target_url(url, "target-url")
+    return ReadyCheck(
+        url=url,
+        accept=inputs.ready_status,
+        timeout_s=min(inputs.ready_timeout, inputs.timeout),
+        header=inputs.ready_header,
+        route=route_for(url, context.network_env),
+    )
+
+
+def settings_from(inputs: Inputs, context: CIContext, *, print_json: bool = False) -> Settings:
+    """The settings that follow from ``inputs`` in ``context`` (``UsageError`` naming the
+    first bad one)."""
+    inputs, skip, notes = under_test(inputs, context)
+    if skip is not None:  # nothing will be asked of tester.army: no key, no runs needed
+        return Settings(
+            inputs=inputs,
+            api_key="",
+            policy=Policy(fail_on=inputs.fail_on, min_severity=inputs.min_severity),
+            workspace=context.workspace,
+            report_dir=_in_workspace(inputs.report_dir, context.workspace, "report-dir"),
+            print_json=print_json,
+            skip=skip,
+        )
     way = _start_way(inputs)
     api_key = inputs.api_key or ""
     if not api_key:
@@ -367,7 +438,6 @@ def load_settings(argv: Sequence[str], context: CIContext) -> Settings:
             "project-id or group-webhook-url, or leave wait unset",
         )
     api_url = _api_url(inputs, start)
-    notes = []
     if not api_key.startswith("sk_"):
         notes.append("the API key does not start with sk_; check that it is a tester.army key")
     workspace = context.workspace
@@ -387,4 +457,5 @@ def load_settings(argv: Sequence[str], context: CIContext) -> Settings:
         start=start,
         route=route_for(api_url, context.network_env),
         baseline=_baseline(inputs.baseline, workspace),
+        ready=_ready_check(inputs, start, context),
     )

@@ -36,6 +36,15 @@ from testerarmy_wait.parsers import (
     parse_webhook_url,
 )
 from testerarmy_wait.policy import CommentMode, Policy, Result
+from testerarmy_wait.preview import (
+    DEFAULT_READY_STATUS,
+    DEFAULT_READY_TIMEOUT_S,
+    StatusRanges,
+    parse_environment_patterns,
+    parse_ready_header,
+    parse_ready_status,
+    parse_ready_timeout,
+)
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,33 @@ class Inputs:
         parse_api_key,
         secret=True,
         action_input=False,
+    )
+    # The deployment under test.
+    deployment_environment: tuple[str, ...] = setting(
+        (),
+        "deployment_status events: the environments to test, names or patterns like Preview*, "
+        "several by comma or newline (default: any)",
+        parse_environment_patterns,
+        "NAMES",
+    )
+    ready_timeout: float = setting(
+        DEFAULT_READY_TIMEOUT_S,
+        "before starting runs against target-url, wait until it answers ready-status, at "
+        "most this long, inside timeout (default 5m; 0: no readiness gate)",
+        parse_ready_timeout,
+    )
+    ready_status: StatusRanges = setting(
+        DEFAULT_READY_STATUS,
+        "statuses that mean the deployment is ready, e.g. 200-399 or 200,204 (default 200-399)",
+        parse_ready_status,
+        "CODES",
+    )
+    ready_header: tuple[str, str] | None = setting(
+        None,
+        "a header sent with every readiness probe, 'Name: value' (a secret, e.g. a preview "
+        "protection bypass)",
+        parse_ready_header,
+        secret=True,
     )
     wait: bool = setting(
         True,

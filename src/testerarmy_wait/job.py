@@ -9,8 +9,10 @@ during it. Nothing here writes a report: the verdict is returned.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
@@ -18,10 +20,19 @@ from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.config import Settings
 from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
+from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.starting import Started, start_runs
-from testerarmy_wait.verdict import Verdict, decide, handed_over, not_started, usage_error
+from testerarmy_wait.verdict import (
+    Verdict,
+    decide,
+    failed_before_waiting,
+    handed_over,
+    not_started,
+    skipped,
+    usage_error,
+)
 from testerarmy_wait.waiting import (
     CANCEL_TIMEOUT_S,
     LAST_LOOK_TIMEOUT_S,
@@ -144,9 +155,84 @@ async def _judged(
     end = began + settings.timeout_s
     last_look_s, cancel_s = reserves(settings)
     deadline = end - last_look_s - cancel_s
+    if settings.skip is not None:  # nothing to ask of tester.army
+        return skipped(settings.skip, settings.policy)
     baseline = _read_baseline(settings, redactor)  # inside the deadline, before any start
     if isinstance(baseline, Verdict):
         return baseline.with_elapsed(clock() - began)
+    gate = await _gate(settings, signals, stop=stop, deadline=deadline, clock=clock)
+    if isinstance(gate, Verdict):
+        return gate.with_elapsed(clock() - began)
+    if gate is not None:
+        on_note(gate)
+    verdict = await _started_and_judged(
+        settings,
+        signals,
+        client,
+        stop=stop,
+        on_progress=on_progress,
+        on_note=on_note,
+        clock=clock,
+        times=(began, end, deadline, last_look_s),
+        baseline=baseline,
+    )
+    return verdict if gate is None else replace(verdict, notes=(gate, *verdict.notes))
+
+
+async def _gate(
+    settings: Settings,
+    signals: StopSignals,
+    *,
+    stop: asyncio.Event,
+    deadline: float,
+    clock: Clock,
+) -> Verdict | str | None:
+    """The readiness gate: None when there is none, the line saying how long the deployment
+    took to answer, or the verdict when it never did (or a signal came first)."""
+    check = settings.ready
+    if check is None:
+        return None
+    from testerarmy_wait.ready_gate import wait_until_ready  # only with a target URL
+
+    async def pause(seconds: float) -> None:  # wakes at once on a signal
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+    probing = asyncio.create_task(
+        wait_until_ready(check, deadline=deadline, clock=clock, sleep=pause, stop=stop)
+    )
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({probing, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not probing.done() or probing.result().stopped:
+        probing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await probing
+        return not_started(
+            f"the job was interrupted while waiting for the deployment at {check.url}",
+            settings.policy,
+            interrupted_by=signals.first or "SIGINT",
+        )
+    readiness = probing.result()
+    if readiness.ready:
+        return readiness.describe(check)
+    return failed_before_waiting(readiness.describe(check), ExitCode.API_ERROR, settings.policy)
+
+
+async def _started_and_judged(
+    settings: Settings,
+    signals: StopSignals,
+    client: TesterArmyClient,
+    *,
+    stop: asyncio.Event,
+    on_progress: Callable[[Progress], None],
+    on_note: Callable[[str], None],
+    clock: Clock,
+    times: tuple[float, float, float, float],
+    baseline: Baseline | None,
+) -> Verdict:
+    """Start the runs (when asked to), wait for them, cancel what is to be cancelled, judge."""
+    began, end, deadline, last_look_s = times
     begun = await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)
     if isinstance(begun, Verdict):
         return begun.with_elapsed(clock() - began)

@@ -509,6 +509,19 @@ def not_started(
     )
 
 
+def skipped(reason: str, policy: Policy) -> Verdict:
+    """Nothing was asked of tester.army (a deployment that is not ready or not chosen): the
+    step passes whatever ``fail-on`` says, and says why in one line."""
+    return Verdict(
+        result=Result.SKIPPED,
+        exit_code=ExitCode.OK,
+        headline=f"SKIPPED: {reason}",
+        runs=(),
+        policy=policy,
+        notes=(reason,),
+    )
+
+
 def handed_over(
     targets: Sequence[tuple[str, Trigger | None]],
     policy: Policy,

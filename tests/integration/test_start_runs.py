@@ -18,6 +18,7 @@ def base_env(sandbox: Any, **extra: str) -> dict[str, str]:
         "INPUT_API-URL": sandbox.url,
         "INPUT_POLL-INTERVAL": "0.02",
         "INPUT_TIMEOUT": "60",
+        "INPUT_READY-TIMEOUT": "0",  # the example URLs answer nothing: no readiness gate
         **extra,
     }
 

@@ -41,6 +41,9 @@ COMPONENT_LEAVES_OUT = {
     # GitHub only.
     "github-token": "GitHub only",
     "check-run": "GitHub only",
+    "deployment-environment": "GitHub only (deployment_status events)",
+    "ready-header": "a secret",
+    "ready-status": "a variable",
     # On GitLab the job name tells the notes apart, and job-name sets it.
     "comment-key": "job-name does it",
     # The job's artifacts name testerarmy-reports/ and its JUnit file: moved reports are lost.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.ci import sticky
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError, keeping, parse
-from testerarmy_wait.ci_context import ChangeRequest, GitHubJob
+from testerarmy_wait.ci_context import LOOKUP_EVENTS, ChangeRequest, GitHubJob
 from testerarmy_wait.network import Route
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 PR_EVENTS: Final = ("pull_request", "pull_request_target")
 #: Events that are about a pull request only when its number is given (``pr-number``).
 PR_NUMBER_EVENTS: Final = ("issue_comment", "workflow_run")
+
 ANNOTATIONS_PER_REQUEST: Final = 50  # GitHub's limit
 CHECK_TEXT_MAX: Final = 60_000
 #: Whom the job's ``GITHUB_TOKEN`` writes as; it may not ask ``GET /user`` (403).
@@ -59,6 +60,8 @@ def pull_request_context(
         number = pr_number or change.number
     elif job.event_name in PR_NUMBER_EVENTS and pr_number:
         number = pr_number
+    elif job.event_name in LOOKUP_EVENTS:  # the pull request found for the commit, if any
+        number = pr_number or change.number
     repository = job.repository
     if number is None or number < 1 or "/" not in repository:
         return None
