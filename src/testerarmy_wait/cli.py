@@ -84,9 +84,11 @@ def _with_pull_request(
 ) -> tuple[CIContext, list[str], list[str]]:
     """The context with the pull request behind the event's commit, when one is wanted."""
     from testerarmy_wait.ci.pull_lookup import with_pull_request  # only on these events
-    from testerarmy_wait.config import read_inputs
+    from testerarmy_wait.config import read_inputs, under_test
 
     inputs, _print_json = read_inputs(argv, context.settings_env)
+    if under_test(inputs, context)[1] is not None:  # a deployment not to test: ask nothing
+        return context, [], []
     return with_pull_request(context, inputs, redactor)
 
 
@@ -118,6 +120,10 @@ def run_wait(
             settings = load_settings(argv, context)
         except Exception as error:  # a setting we could not read is never a pass
             reporter.begin([])
+            for note in looked:
+                reporter.note(note)
+            for warning in warned:
+                reporter.warning(warning)
             if isinstance(error, UsageError):
                 verdict = usage_error(redactor.message(str(error)))
             else:

@@ -114,10 +114,11 @@ async def _probe_once(client: httpx.AsyncClient, check: ReadyCheck, timeout_s: f
         response = await client.send(request, stream=True)
         try:
             read = 0
-            async for chunk in response.aiter_raw():
-                read += len(chunk)
-                if read >= MAX_PROBE_BYTES:
-                    break
+            if not response.is_stream_consumed:  # a body given whole is already read
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if read >= MAX_PROBE_BYTES:
+                        break
         finally:
             await response.aclose()
         location = response.headers.get("location")

@@ -2,7 +2,8 @@
 over real HTTP on 127.0.0.1 (reachable from host-network containers too).
 
 GitHub under ``{url}/github`` (what ``GITHUB_API_URL`` points at): the token's account
-(``GET /user``), list, create and edit issue comments; create and edit check runs.
+(``GET /user``), list, create and edit issue comments; create and edit check runs; the pull
+requests holding a commit (``seed_commit_pulls``).
 GitLab under ``{url}/gitlab/api/v4`` (what ``CI_API_V4_URL`` points at): the token's account
 (``GET /user``), list, create and edit merge-request notes.
 
@@ -89,6 +90,8 @@ class ForgeState:
     requests: list[Received] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     next_id: int = 1000
+    #: (repository, commit) -> the pull requests that hold the commit, as GitHub lists them.
+    commit_pulls: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,11 @@ class FakeForge:
             found = self.state.comments.setdefault((repository, number), [])
             return [self._add(found, body, author, author_type, author_id) for body in bodies]
 
+    def seed_commit_pulls(self, repository: str, sha: str, pulls: list[dict[str, Any]]) -> None:
+        """The pull requests GitHub lists for a commit (``number``, ``state``, ``head``...)."""
+        with self._lock:
+            self.state.commit_pulls[(repository, sha)] = pulls
+
     def seed_notes(
         self,
         project: str,
@@ -277,6 +285,10 @@ class FakeForge:
             request.method == "PATCH"
         ):
             return self._edit(self.state.comments, int(m[1]), request, GITHUB_COMMENT_MAX)
+        if (m := re.fullmatch(r"/repos/([^/]+/[^/]+)/commits/([^/]+)/pulls", path)) and (
+            request.method == "GET"
+        ):
+            return 200, {}, self.state.commit_pulls.get((m[1], m[2]), [])
         if re.fullmatch(r"/repos/[^/]+/[^/]+/check-runs", path) and request.method == "POST":
             return self._check_run(None, request)
         if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/check-runs/(\d+)", path)) and (
