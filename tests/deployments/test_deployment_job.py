@@ -5,6 +5,7 @@ review apps."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import threading
@@ -40,15 +41,24 @@ class Preview(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def preview() -> Iterator[str]:
-    Preview.unready, Preview.seen = 0, []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Preview)
+@contextlib.contextmanager
+def serving(handler: type[Preview], *, unready: int = 0) -> Iterator[str]:
+    """A loopback preview deployment, answering 503 to its first ``unready`` requests."""
+    handler.unready, handler.seen = unready, []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def preview() -> Iterator[str]:
+    with serving(Preview) as url:
+        yield url
 
 
 def deployment_event(tmp_path: Path, state: str, url: str, environment: str = "Preview") -> str:

@@ -396,3 +396,122 @@ def test_a_committed_baseline_lets_known_issues_pass_and_new_ones_fail(
         assert headline in summaries[0]
         baseline_line = "Baseline .testerarmy-baseline.json: 4 entries, 4 known issues"
         assert any(baseline_line in line for line in lines), "\n".join(lines[-60:])
+
+
+DEPLOY_WORKFLOW = ".github/workflows/preview.yml"
+DEPLOY_WORKFLOW_TEXT = """\
+on: deployment_status
+permissions:
+  contents: read
+  pull-requests: write
+jobs:
+  qa:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        with:
+          project-id: "@PROJECT_ID@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          deployment-environment: Preview*
+          poll-interval: "0.2"
+          timeout: "120"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          EXIT_CODE: ${{ steps.qa.outputs.exitCode }}
+        run: |
+          echo "qa: result=$RESULT exitCode=$EXIT_CODE"
+          echo "CHECKED qa $RESULT"
+"""
+
+
+@pytest.mark.parametrize("state", ["success", "pending"])
+def test_a_deployment_status_event_tests_the_preview_on_its_pull_request(
+    act: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+    tmp_path: Path,
+    state: str,
+) -> None:
+    """success: a pull-request run against the preview URL with the deployed commit and the
+    pull request found by its commit, and one comment on that pull request; pending:
+    SKIPPED, exit 0, nothing started."""
+    import json
+
+    from tests.deployments.test_deployment_job import Preview, serving
+    from tests.fakes.forge import FakeForge
+
+    sha = "d" * 40
+    sandbox = sandbox_factory()
+    project = sandbox.configure_project(scenario="passes")
+    workflow = DEPLOY_WORKFLOW_TEXT.replace("@API_URL@", sandbox.url).replace(
+        "@PROJECT_ID@", project.project_id
+    )
+    repo = make_repo(
+        {DEPLOY_WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True
+    )
+    with serving(Preview, unready=1) as preview, FakeForge() as forge:
+        event = tmp_path / "event.json"
+        event.write_text(
+            json.dumps(
+                {
+                    "deployment_status": {
+                        "state": state,
+                        "environment": "Preview",
+                        "environment_url": preview,
+                    },
+                    "deployment": {"sha": sha, "environment": "Preview"},
+                    "repository": {"full_name": "octo/shop"},
+                }
+            ),
+            encoding="utf-8",
+        )
+        forge.seed_commit_pulls(
+            "octo/shop",
+            sha,
+            [
+                {
+                    "number": 21,
+                    "state": "open",
+                    "title": "Checkout",
+                    "head": {"sha": sha, "ref": "co"},
+                    "base": {"ref": "main"},
+                }
+            ],
+        )
+        result = run_tool(
+            act_command(
+                act,
+                "deployment_status",
+                DEPLOY_WORKFLOW,
+                "-e",
+                str(event),
+                "--secret",
+                f"TESTERARMY_API_KEY={sandbox.api_key}",
+                "--secret",
+                f"GITHUB_TOKEN={forge.state.github_token}",
+                "--env",
+                f"GITHUB_API_URL={forge.github_url}",
+                "--env",
+                "GITHUB_REPOSITORY=octo/shop",
+            ),
+            cwd=repo,
+        )
+        comments = forge.comments("octo/shop", 21)
+    assert result.code == 0, result.tail()
+    assert sandbox.api_key not in result.log
+    posts = [e for e in sandbox.requests if "pull-request-runs" in e.path]
+    if state == "pending":
+        assert "CHECKED qa SKIPPED" in result.log, result.tail()
+        assert (posts, comments) == ([], [])
+        return
+    assert "CHECKED qa PASS" in result.log, result.tail()
+    [post] = posts
+    assert post.request_json["targetUrl"] == preview
+    assert post.request_json["pullRequest"]["number"] == 21
+    assert post.request_json["pullRequest"]["commitSha"] == sha
+    assert len(comments) == 1

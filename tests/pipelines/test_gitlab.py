@@ -299,3 +299,80 @@ def test_a_committed_baseline_passes_known_issues_and_fails_the_new_one(
         known = [c for c in junit.iter("testcase") if c.get("name", "").startswith("Known issue")]
         assert len(known) == 4
     assert "Baseline .testerarmy-baseline.json: 4 entries, 4 known issues" in log
+
+
+REVIEW_PIPELINE = """\
+include:
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-review
+      stage: start
+      image: "@IMAGE@"
+      group-id: "@GROUP_ID@"
+      wait: "false"
+
+qa-review:
+  environment:
+    name: review/feature
+    url: "@PREVIEW@"
+
+gate:
+  stage: gate
+  image:
+    name: "@IMAGE@"
+    entrypoint: [""]
+  needs: [qa-review]
+  script:
+    - testerarmy-wait --run-id "$TESTERARMY_RUN_IDS"
+
+stages: [start, gate]
+
+variables:
+  TESTERARMY_API_URL: "@API_URL@"
+  TESTERARMY_API_KEY: "@API_KEY@"
+  TESTERARMY_POLL_INTERVAL: "0.2"
+  TESTERARMY_TIMEOUT: "120"
+"""
+
+
+def test_a_review_app_is_tested_at_its_url_started_in_one_job_and_gated_in_the_next(
+    gitlab_ci_local: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+) -> None:
+    """The review app's CI_ENVIRONMENT_URL is the target URL (probed first); with wait false
+    the first job only starts the group and the next one waits for its runs through the
+    dotenv variable."""
+    from tests.deployments.test_deployment_job import Preview, serving
+
+    sandbox = sandbox_factory()
+    group = sandbox.configure_group(scenarios=("passes", "passes"))
+    with serving(Preview) as preview:
+        pipeline = (
+            REVIEW_PIPELINE.replace("@IMAGE@", image)
+            .replace("@API_URL@", sandbox.url)
+            .replace("@API_KEY@", sandbox.api_key)
+            .replace("@GROUP_ID@", group.group_id)
+            .replace("@PREVIEW@", preview)
+        )
+        template = (ROOT / TEMPLATE).read_text("utf-8")
+        repo = make_repo({".gitlab-ci.yml": pipeline, TEMPLATE: template}, False)
+        result = run_tool(gitlab_ci_local_command(gitlab_ci_local), cwd=repo)
+        probes = len(Preview.seen)
+    log = result.log
+    assert result.code == 0, result.tail()
+    [post] = [e for e in sandbox.requests if e.method == "POST" and "/groups/" in e.path]
+    assert post.request_json["targetUrl"] == preview
+    assert probes == 1
+    started = read_dotenv(
+        repo
+        / ".gitlab-ci-local"
+        / "artifacts"
+        / "qa-review"
+        / "testerarmy-reports"
+        / "testerarmy-wait.env"
+    )
+    assert (started["TESTERARMY_RESULT"], started["TESTERARMY_RUN_COUNT"]) == ("STARTED", "2")
+    assert re.search(r"^ PASS +gate\b", log, re.MULTILINE), log
+    assert "PASS: 2 runs passed" in log
