@@ -205,3 +205,26 @@ def test_prism_refuses_a_request_that_breaks_the_description(prism: str) -> None
         asyncio.run(post())
     assert refused.value.status == 422
     assert recording.seen[0].status == 422
+
+
+def test_looking_up_the_pull_request_of_a_commit_conforms(prism: str) -> None:
+    """The lookup behind deployment_status events, against GitHub's own description; its
+    example answer is read like any other (kept fields only, judged)."""
+    from testerarmy_wait.ci.pull_lookup import pull_request_for_commit
+
+    async def look() -> Any:
+        headers = {"Authorization": "Bearer ghs_contract-test-token"}
+        async with ForgeApi(prism, headers, redactor=Redactor(), transport=recording) as api:
+            return await pull_request_for_commit(api, "octo/shop", "d" * 40)
+
+    recording = Recording()
+    found = asyncio.run(look())
+    # Prism checks its own example answer too, and GitHub's example breaks the description
+    # (requested_teams without "type"): only violations of the request count here.
+    [seen] = recording.seen
+    assert seen.status == 200
+    assert '"location":["request"' not in (seen.violations or "").replace(" ", "")
+    assert [(s.method, s.path) for s in recording.seen] == [
+        ("GET", f"/repos/octo/shop/commits/{'d' * 40}/pulls")
+    ]
+    assert found.note  # Prism's example is one open pull request, or none: either is said
