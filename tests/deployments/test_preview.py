@@ -166,3 +166,23 @@ def test_ready_timeout_zero_turns_the_gate_off() -> None:
         parse_ready_timeout("soon", "ready-timeout")
     with pytest.raises(UsageError):
         parse_environment_patterns(" , \n", "deployment-environment")
+
+
+def test_an_unreadable_deployment_event_names_the_inputs_to_set(tmp_path: Any) -> None:
+    from testerarmy_wait.ci_context import read_ci_context
+    from testerarmy_wait.config import read_inputs, under_test
+
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "deployment_status",
+        "GITHUB_EVENT_PATH": str(tmp_path / "missing.json"),
+    }
+    context = read_ci_context(env)
+    inputs, _ = read_inputs([], context.settings_env)
+    with pytest.raises(UsageError) as raised:
+        under_test(inputs, context)
+    message = str(raised.value)
+    assert "cannot be read" in message
+    assert "set target-url and commit-sha instead" in message
+    explicit, _ = read_inputs(["--target-url", "https://preview.example"], {})
+    assert under_test(explicit, context) == (explicit, None, [])  # an explicit URL wins
