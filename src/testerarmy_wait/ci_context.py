@@ -119,6 +119,7 @@ class CIContext:
     network_env: Mapping[str, str] = field(default_factory=dict, repr=False)
     no_color: bool = False
     dumb_terminal: bool = False
+    temp_dir: str | None = None  # the runner's temporary directory (RUNNER_TEMP)
 
     @property
     def report_dir(self) -> Path:
@@ -266,4 +267,5 @@ def read_ci_context(env: Mapping[str, str]) -> CIContext:
         network_env=MappingProxyType(network),
         no_color=bool(env.get("NO_COLOR")),
         dumb_terminal=env.get("TERM") == "dumb",
+        temp_dir=_text(env, "RUNNER_TEMP") or None,
     )

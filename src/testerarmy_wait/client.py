@@ -32,11 +32,13 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from testerarmy_wait.models import (
+        AppConfirmed,
         BatchCancelled,
         GroupRunQueued,
         Run,
         RunList,
         TestRunQueued,
+        UploadTicket,
         WebhookAccepted,
     )
 
@@ -455,6 +457,35 @@ class TesterArmyClient:
         if answer.status_code not in (200, 201, 202):
             raise self._error(what, answer)
         return self._parse(answer, model, what)
+
+    async def begin_upload(self, project_id: str, body: Mapping[str, Any]) -> UploadTicket:
+        return await self._trigger(
+            f"v1/projects/{_segment(project_id)}/mobile/upload",
+            f"begin the app upload to project {project_id}",
+            body,
+            _models().UploadTicket,
+        )
+
+    async def confirm_upload(self, project_id: str, body: Mapping[str, Any]) -> AppConfirmed:
+        return await self._trigger(
+            f"v1/projects/{_segment(project_id)}/mobile/upload/confirm",
+            f"confirm the app upload to project {project_id}",
+            body,
+            _models().AppConfirmed,
+        )
+
+    async def delete_app(
+        self, project_id: str, app_id: str, *, timeout_s: float | None = None
+    ) -> bool:
+        """Remove an uploaded app; False when it was already gone (404)."""
+        what = f"delete app {app_id}"
+        path = f"v1/projects/{_segment(project_id)}/mobile/{_segment(app_id)}"
+        answer = await self._request("DELETE", path, what, timeout_s=timeout_s)
+        if answer.status_code == 404:
+            return False
+        if answer.status_code != 200:
+            raise self._error(what, answer)
+        return True
 
     async def trigger_test(self, test_id: str, body: Mapping[str, Any]) -> TestRunQueued:
         return await self._trigger(

@@ -24,6 +24,7 @@ from testerarmy_wait import __version__
 from testerarmy_wait.ci_context import REPORT_DIR_NAME, CIContext
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.inputs import Declared, Inputs
+from testerarmy_wait.mobile.app_file import MobileBuild, judge_app_path
 from testerarmy_wait.network import Route, is_loopback_host, route_for
 from testerarmy_wait.parsers import (
     DEFAULT_API_URL,
@@ -74,6 +75,30 @@ DEFAULT_ERROR_BUDGET = 8
 #: The shortest poll interval: against tester.army, and against a loopback sandbox.
 MIN_POLL_INTERVAL_S = 1.0
 MIN_LOOPBACK_POLL_INTERVAL_S = 0.02
+
+
+def _mobile_build(inputs: Inputs, way: str, temp_dir: str | None) -> MobileBuild | None:
+    if inputs.app_path is not None and inputs.app_id is not None:
+        fail("app-id", "and app-path both name the app; set only one of them")
+    if inputs.app_path is None and inputs.app_id is None:
+        return None
+    if way in ("run-id",):
+        fail(
+            "app-path" if inputs.app_path else "app-id",
+            "needs runs to start (test-id, group-id, project-id or group-webhook-url), not run-id",
+        )
+    if inputs.app_id is not None:
+        return MobileBuild(project_id=inputs.project_id, app_id=inputs.app_id)
+    if inputs.project_id is None:
+        fail("app-path", "needs project-id to name the project the build is uploaded to")
+    app = judge_app_path(str(inputs.app_path))
+    return MobileBuild(
+        project_id=inputs.project_id,
+        app=app,
+        remove_after=inputs.remove_after or None,
+        delete=inputs.delete_app,
+        temp_dir=temp_dir,
+    )
 
 
 @dataclass(frozen=True)
@@ -199,6 +224,7 @@ class Settings:
     baseline: BaselineFile | None = None
     error_budget: int = DEFAULT_ERROR_BUDGET
     skip: str | None = None  # why nothing is asked of tester.army (a deployment not to test)
+    mobile: MobileBuild | None = None  # the build to upload, or the app to test
     ready: ReadyCheck | None = None  # the readiness gate before starting, if any
 
     # The inputs the job reads as they are, by the names it uses.
@@ -340,6 +366,9 @@ def read_inputs(argv: Sequence[str], env: Mapping[str, str]) -> tuple[Inputs, bo
 
 def _start_way(inputs: Inputs) -> str:
     ways = [way for way in START_WAYS if getattr(inputs, way.replace("-", "_"))]
+    mobile = inputs.app_path is not None or inputs.app_id is not None
+    if mobile and "project-id" in ways and len(ways) > 1:
+        ways.remove("project-id")  # beside test-id or group-id it names the upload's project
     if len(ways) > 1:
         raise UsageError(f"{ways[0]} and {ways[1]} both name the runs; set only one of them")
     if not ways:
@@ -430,7 +459,10 @@ def settings_from(inputs: Inputs, context: CIContext, *, print_json: bool = Fals
     api_key = inputs.api_key or ""
     if not api_key:
         raise UsageError("api-key: missing; set the api-key input or TESTERARMY_API_KEY")
-    start = None if way == "run-id" else start_request(way, inputs, context.change)
+    mobile = _mobile_build(inputs, way, context.temp_dir)
+    start = (
+        None if way == "run-id" else start_request(way, inputs, context.change, mobile=bool(mobile))
+    )
     if start is None and not inputs.wait:
         fail(
             "wait",
@@ -457,5 +489,6 @@ def settings_from(inputs: Inputs, context: CIContext, *, print_json: bool = Fals
         start=start,
         route=route_for(api_url, context.network_env),
         baseline=_baseline(inputs.baseline, workspace),
-        ready=_ready_check(inputs, start, context),
+        ready=None if mobile is not None else _ready_check(inputs, start, context),
+        mobile=mobile,
     )

@@ -28,6 +28,7 @@ from testerarmy_wait.parsers import (
     parse_http_url,
     parse_path,
     parse_positive_int,
+    parse_remove_after,
     parse_run_ids,
     parse_run_url,
     parse_severity,
@@ -250,6 +251,28 @@ class Inputs:
         parse_api_key,
         secret=True,
         action_input=False,
+    )
+    # The mobile build under test.
+    app_path: str | None = setting(
+        None,
+        "a build to upload and test: .apk, .aab, .ipa or .zip, or an .app directory (zipped); "
+        "uploaded to project-id",
+        metavar="PATH",
+    )
+    app_id: str | None = setting(
+        None, "an app uploaded before, to test (not deleted afterwards)", parse_uuid, "ID"
+    )
+    remove_after: int = setting(
+        3600,
+        "seconds tester.army keeps an uploaded app, 60-604800, 0 to keep it (default 3600)",
+        parse_remove_after,
+        "SECONDS",
+    )
+    delete_app: bool = setting(
+        True,
+        "delete the app this step uploaded once the runs end, on every path (default true)",
+        parse_bool,
+        "BOOL",
     )
     # The deployment under test.
     deployment_environment: tuple[str, ...] = setting(

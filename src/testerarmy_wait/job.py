@@ -23,6 +23,7 @@ from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.signals import StopSignals
+from testerarmy_wait.start_request import StartRequest
 from testerarmy_wait.starting import Started, start_runs
 from testerarmy_wait.verdict import (
     Verdict,
@@ -165,18 +166,51 @@ async def _judged(
         return gate.with_elapsed(clock() - began)
     if gate is not None:
         on_note(gate)
-    verdict = await _started_and_judged(
-        settings,
-        signals,
+    notes = () if gate is None else (gate,)
+    if settings.mobile is None:
+        verdict = await _started_and_judged(
+            settings,
+            signals,
+            client,
+            stop=stop,
+            on_progress=on_progress,
+            on_note=on_note,
+            clock=clock,
+            times=(began, end, deadline, last_look_s),
+            baseline=baseline,
+        )
+        return replace(verdict, notes=(*notes, *verdict.notes))
+    from testerarmy_wait.mobile.flow import with_the_app  # only for mobile builds
+
+    async def judged(start: StartRequest) -> Verdict:
+        return await _started_and_judged(
+            replace(settings, start=start),
+            signals,
+            client,
+            stop=stop,
+            on_progress=on_progress,
+            on_note=on_note,
+            clock=clock,
+            times=(began, end, deadline, last_look_s),
+            baseline=baseline,
+        )
+
+    assert settings.start is not None
+    verdict = await with_the_app(
+        settings.mobile,
+        settings.start,
         client,
+        judged,
+        policy=settings.policy,
+        route=settings.route,
+        redactor=redactor,
+        signals=signals,
         stop=stop,
-        on_progress=on_progress,
-        on_note=on_note,
+        deadline=deadline,
         clock=clock,
-        times=(began, end, deadline, last_look_s),
-        baseline=baseline,
+        on_note=on_note,
     )
-    return verdict if gate is None else replace(verdict, notes=(gate, *verdict.notes))
+    return replace(verdict, notes=(*notes, *verdict.notes))
 
 
 async def _gate(

@@ -295,6 +295,31 @@ class WebhookAccepted(ApiModel):
     batch_ids: list[str] = Field(default_factory=list)
 
 
+class UploadTicket(ApiModel):
+    """``200`` answer of ``POST /v1/projects/{projectId}/mobile/upload``: where the file goes
+    (a presigned URL: a credential) and the key that confirms it."""
+
+    upload_url: str = Field(min_length=1, max_length=8192)
+    storage_key: str = Field(min_length=1, max_length=2048)
+
+
+class MobileApp(ApiModel):
+    """An uploaded app (``app`` of ``POST .../mobile/upload/confirm``)."""
+
+    id: str = Field(min_length=1, max_length=100)
+    platform: str | None = Field(default=None, max_length=20)
+    filename: str | None = Field(default=None, max_length=1000)
+    bundle_id: str | None = Field(default=None, max_length=500)
+    app_version: str | None = Field(default=None, max_length=200)
+    build_version: str | None = Field(default=None, max_length=200)
+
+
+class AppConfirmed(ApiModel):
+    """``201`` answer of ``POST /v1/projects/{projectId}/mobile/upload/confirm``."""
+
+    app: MobileApp
+
+
 class ApiErrorBody(ApiModel):
     error: str = ""
     message: str = ""

@@ -189,6 +189,17 @@ def parse_path(raw: str, name: str) -> Path:
     return Path(text)
 
 
+def parse_remove_after(raw: str, name: str) -> int:
+    """Seconds an uploaded app is kept: 60-604800, or 0 to keep it."""
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()):
+        fail(name, f"{shown(text)} is not a number of seconds (60-604800, or 0 to keep)")
+    value = int(text)
+    if value != 0 and not 60 <= value <= 604800:
+        fail(name, "must be 60-604800 seconds, or 0 to keep the app")
+    return value
+
+
 def parse_positive_int(raw: str, name: str) -> int:
     text = raw.strip()
     if not (text.isascii() and text.isdigit()) or int(text) < 1:

@@ -74,6 +74,18 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self.secrets)
 
+    def learn(self, *secrets: str) -> None:
+        """Secrets met on the way (a presigned upload URL and its signature): taken out of
+        everything written from now on."""
+        fresh = [s for s in secrets if s and s not in self.given]
+        if not fresh:
+            return
+        self.given = (*self.given, *fresh)
+        found = set(self.secrets) | {s for s in fresh if len(s) >= MIN_SECRET_CHARS}
+        self.secrets = tuple(sorted(found, key=len, reverse=True))
+        self._forms = {}
+        self._raw_forms = None
+
     def text(self, text: str) -> str:
         """``text`` with every secret replaced by ``***``."""
         for secret in self.secrets:

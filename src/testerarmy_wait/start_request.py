@@ -5,7 +5,7 @@ Pure: pull-request fields come from the CI context (``ci_context``); nothing is 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.ci_context import ChangeRequest
@@ -61,7 +61,9 @@ def _present(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def start_request(way: str, inputs: Inputs, change: ChangeRequest) -> StartRequest:
+def start_request(
+    way: str, inputs: Inputs, change: ChangeRequest, *, mobile: bool = False
+) -> StartRequest:
     """The request that starts the runs ``way`` names, from the parsed ``inputs``
     (pull-request fields fall back to the CI's pull request; explicit settings win)."""
     platform, device = inputs.platform, inputs.device_model
@@ -89,7 +91,7 @@ def start_request(way: str, inputs: Inputs, change: ChangeRequest) -> StartReque
     if way == "group-webhook-url" and inputs.group_webhook_url is not None:
         base, webhook_id, secret = inputs.group_webhook_url
         return StartRequest("webhook", webhook_id, group_body, secret=secret, api_base=base)
-    if inputs.target_url is None:
+    if inputs.target_url is None and not mobile:
         fail("target-url", "a pull-request run needs the URL of the deployment to test")
     pull_request = change.start_fields()
     for name, key in _PR_FIELDS:
@@ -106,5 +108,24 @@ def start_request(way: str, inputs: Inputs, change: ChangeRequest) -> StartReque
     for key, limit in _PR_LIMITS.items():
         if isinstance(pull_request.get(key), str):
             pull_request[key] = pull_request[key][:limit]
-    body = _present(targetUrl=inputs.target_url, platform="web", pullRequest=pull_request)
+    if mobile:  # the app and its platform are filled in once the build is uploaded
+        body = _present(platform=inputs.platform, pullRequest=pull_request)
+    else:
+        body = _present(targetUrl=inputs.target_url, platform="web", pullRequest=pull_request)
     return StartRequest("pull-request", str(inputs.project_id), body)
+
+
+def with_app(request: StartRequest, app_id: str, platform: str | None) -> StartRequest:
+    """``request`` asking for the app ``app_id``: a test run takes ``appId``; a group, a
+    webhook and a pull-request run take ``mobile.appId``; the platform is the app's unless
+    one was set."""
+    body = dict(request.body)
+    if platform in ("ios", "android") and body.get("platform") in (None, "web"):
+        body["platform"] = platform
+    if request.kind == "test":
+        body["appId"] = app_id
+    else:
+        body["mobile"] = {**dict(body.get("mobile") or {}), "appId": app_id}
+        if request.kind == "pull-request":  # a mobile pull-request run has no URL
+            body.pop("targetUrl", None)
+    return replace(request, body=body)

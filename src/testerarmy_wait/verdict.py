@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from testerarmy_wait.baseline.matching import BaselineOutcome, Match
     from testerarmy_wait.baseline.model import Baseline
     from testerarmy_wait.models import Issue, Run, TestOutput
+    from testerarmy_wait.uploaded import UploadedApp
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Verdict:
     notes: tuple[str, ...] = field(default=())
     batch_id: str | None = None  # the batch of a group this invocation started
     baseline: BaselineOutcome | None = None  # what the baseline file did, when there is one
+    app: UploadedApp | None = None  # the build this step uploaded, when it did
 
     @property
     def passed(self) -> bool:

@@ -44,6 +44,9 @@ COMPONENT_LEAVES_OUT = {
     "deployment-environment": "GitHub only (deployment_status events)",
     "ready-header": "a secret",
     "ready-status": "a variable",
+    "app-id": "a variable",
+    "remove-after": "a variable",
+    "delete-app": "a variable",
     # On GitLab the job name tells the notes apart, and job-name sets it.
     "comment-key": "job-name does it",
     # The job's artifacts name testerarmy-reports/ and its JUnit file: moved reports are lost.

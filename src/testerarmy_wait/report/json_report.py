@@ -253,6 +253,24 @@ def _header(verdict: Verdict) -> dict[str, Any]:
         "problem": verdict.problem,
         "notes": list(verdict.notes),
         "batchId": verdict.batch_id,
+        "app": _app(verdict),
+    }
+
+
+def _app(verdict: Verdict) -> dict[str, Any] | None:
+    """The build this step uploaded (None when it uploaded none)."""
+    app = verdict.app
+    if app is None:
+        return None
+    return {
+        "id": app.app_id,
+        "filename": app.filename,
+        "size": app.size,
+        "platform": app.platform,
+        "bundleId": app.bundle_id,
+        "appVersion": app.app_version,
+        "buildVersion": app.build_version,
+        "uploadMs": round(app.upload_s * 1000),
     }
 
 

@@ -18,7 +18,8 @@ from testerarmy_wait.errors import TesterArmyWaitError
 from testerarmy_wait.ids import is_canonical_uuid
 
 from .catalog import builtin_scenario
-from .clock import Clock
+from .clock import Clock, isoformat
+from .mobile import MobileApps
 from .scenarios import JSONObject, Scenario
 from .store import RUN_STATUSES, CursorError, IdFactory, RunRecord, Store, run_view
 from .validation import (
@@ -46,6 +47,7 @@ class ApiRequest:
     query: Mapping[str, Sequence[str]]
     authorization: str | None
     body: bytes
+    base_url: str = ""  # how the client reached the sandbox, e.g. http://127.0.0.1:5000
 
 
 @dataclass
@@ -108,6 +110,10 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/v1/groups/webhook/([^/]+)/([^/]+)$"), "trigger_webhook"),
     ("POST", re.compile(r"^/v1/groups/([^/]+)/runs$"), "trigger_group"),
     ("POST", re.compile(r"^/v1/projects/([^/]+)/pull-request-runs$"), "trigger_pull_request"),
+    ("POST", re.compile(r"^/v1/projects/([^/]+)/mobile/upload$"), "initiate_upload"),
+    ("POST", re.compile(r"^/v1/projects/([^/]+)/mobile/upload/confirm$"), "confirm_upload"),
+    ("GET", re.compile(r"^/v1/projects/([^/]+)/mobile$"), "list_apps"),
+    ("DELETE", re.compile(r"^/v1/projects/([^/]+)/mobile/([^/]+)$"), "delete_app"),
 ]
 
 
@@ -136,6 +142,7 @@ class SandboxApi:
         self.groups: dict[str, GroupConfig] = {}
         self.projects: dict[str, ProjectConfig] = {}
         self.webhooks: dict[str, Webhook] = {}
+        self.mobile = MobileApps()
         self._lock = threading.RLock()
 
     # ---- scenarios and configuration -------------------------------------------------
@@ -406,6 +413,8 @@ class SandboxApi:
     def _trigger_test(self, request: ApiRequest, test_id: str) -> Reply:
         _path_uuid(test_id, "testId")
         body = _json_body(request.body, check_test_run_body)
+        if (unknown := self._unknown_app(body)) is not None:
+            return unknown
         with self._lock:
             known = self.tests.get(test_id)
         if known is None and self.strict_ids:
@@ -448,6 +457,8 @@ class SandboxApi:
     def _trigger_group(self, request: ApiRequest, group_id: str) -> Reply:
         _path_uuid(group_id, "groupId")
         body = _json_body(request.body, check_group_run_body)
+        if (unknown := self._unknown_app(body)) is not None:
+            return unknown
         with self._lock:
             known = group_id in self.groups
         if not known and self.strict_ids:
@@ -483,6 +494,8 @@ class SandboxApi:
         if webhook is None or not hmac.compare_digest(webhook.secret, secret):
             return error(401, "unauthorized", "Invalid webhook")
         body = _json_body(request.body, check_webhook_body)
+        if (unknown := self._unknown_app(body)) is not None:
+            return unknown
         batch_id, queued, _ = self._start_group(webhook.group_id, body, "webhook")
         reply: JSONObject = {"received": True, "batchId": batch_id, "batchIds": [batch_id]}
         if queued:
@@ -501,6 +514,8 @@ class SandboxApi:
                 return error(404, "not_found", "Project not found")
             config = self.configure_project(project_ref)
         body = _json_body(request.body, check_pull_request_run_body)
+        if (unknown := self._unknown_app(body)) is not None:
+            return unknown
         platform = body.get("platform", "web")
         pull = body["pullRequest"]
         run = self.create_run(
@@ -526,6 +541,45 @@ class SandboxApi:
                 "platform": platform,
             },
         )
+
+    # ---- mobile apps -------------------------------------------------------------------
+
+    def _initiate_upload(self, request: ApiRequest, project_id: str) -> Reply:
+        body = _object_body(request.body)
+        status, answer = self.mobile.initiate(project_id, body, request.base_url)
+        return Reply(status, answer)
+
+    def _confirm_upload(self, request: ApiRequest, project_id: str) -> Reply:
+        body = _object_body(request.body)
+        stamp = isoformat(self.clock.now())
+        status, answer = self.mobile.confirm(project_id, body, stamp, self.ids.new())
+        return Reply(status, answer)
+
+    def _list_apps(self, request: ApiRequest, project_id: str) -> Reply:
+        return Reply(200, self.mobile.listing(project_id))
+
+    def _delete_app(self, request: ApiRequest, project_id: str, app_id: str) -> Reply:
+        if not self.mobile.delete(project_id, app_id):
+            return error(404, "not_found", "Mobile app not found")
+        return Reply(200, {"deleted": True})
+
+    def _unknown_app(self, body: JSONObject) -> Reply | None:
+        """404 for a run asked for with an app no project has."""
+        mobile = body.get("mobile")
+        app_id = body.get("appId") or (mobile.get("appId") if isinstance(mobile, dict) else None)
+        if isinstance(app_id, str) and not self.mobile.has(app_id):
+            return error(404, "not_found", "Mobile app not found")
+        return None
+
+
+def _object_body(raw: bytes) -> JSONObject:
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        raise BadRequest("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body is not a JSON object")
+    return body
 
 
 def _device_model(body: JSONObject) -> str | None:

@@ -233,6 +233,14 @@ class Sandbox:
     configure_project = _forwarded(SandboxApi.configure_project)
     configure_webhook = _forwarded(SandboxApi.configure_webhook)
 
+    def expire_uploads(self) -> None:
+        """Every presigned upload URL answers 403 from now on (an upload that took too long)."""
+        self._api.mobile.expired = True
+
+    def mobile_digest(self, app_id: str) -> str | None:
+        """The SHA-256 of the file uploaded as ``app_id`` (None: no such app)."""
+        return self._api.mobile.digests.get(app_id)
+
     def add_api_key(self, key: str) -> None:
         """Accept another API key."""
         self._api.api_keys.add(key)

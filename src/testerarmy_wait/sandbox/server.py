@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import socket
@@ -17,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .api import ApiRequest, Reply, SandboxApi, error
 from .faults import Fault, FaultSet, apply_body_fault, gzip_bomb_bytes, rewritten
+from .mobile import STORAGE_PREFIX
 from .recording import Exchange, Recorder
 
 log = logging.getLogger("testerarmy_wait.sandbox")
@@ -112,6 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization")
         authenticated = self.server.api.is_authorized(auth)
         fault = self._pick_fault(method, route if route is not None else path)
+        if path.startswith(STORAGE_PREFIX):  # a presigned upload: another host, in truth
+            self._store_upload(method, path, query, fault, received_at)
+            return
         body, length = self._read_body()
         self._asked = Exchange(
             method,
@@ -128,8 +133,56 @@ class _Handler(BaseHTTPRequestHandler):
         if route is None:
             reply = error(404, "not_found", f"The API lives under {BASE_PATH}/v1")
         else:
-            reply = self.server.api.handle(ApiRequest(method, route, query, auth, body))
+            request = ApiRequest(method, route, query, auth, body, self._base_url())
+            reply = self.server.api.handle(request)
         self._send_json(reply, fault=fault)
+
+    def _base_url(self) -> str:
+        host, port = self.server.server_address[:2]
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        shown_host = f"[{name}]" if ":" in name else name
+        return f"{'https' if self.server.tls else 'http'}://{shown_host}:{port}"
+
+    def _store_upload(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, list[str]],
+        fault: Fault | None,
+        received_at: float,
+    ) -> None:
+        """The storage side of a presigned upload: the body is streamed into a size and a
+        hash, never kept; an ``Authorization`` header, a bad signature, an expired URL or a
+        size other than the one declared is refused."""
+        self._asked = Exchange(method, path, query, fault=fault, received_at=received_at)
+        mobile = self.server.api.mobile
+        if method != "PUT":
+            self._send_json(error(405, "method_not_allowed", "Use PUT"), fault=None)
+            return
+        key = path[len(STORAGE_PREFIX) :]
+        signature = (query.get("X-Signature") or [""])[0]
+        refused = mobile.storage_check(key, signature, self.headers.get("Authorization"))
+        if refused is not None:
+            self.close_connection = True  # the body is left unread
+            why = "AuthorizationNotAllowed" if refused == 400 else "AccessDenied"
+            self._send_json(error(refused, why, "The upload was refused"), fault=None)
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or -1)
+        except ValueError:
+            length = -1
+        digest, received = hashlib.sha256(), 0
+        while 0 <= received < length:
+            chunk = self.rfile.read(min(1 << 20, length - received))
+            if not chunk:
+                break
+            digest.update(chunk)
+            received += len(chunk)
+        if self._answer_fault(fault):
+            return
+        status = mobile.stored(key, received, digest.hexdigest())
+        reply = Reply(status, {} if status == 200 else {"error": "BadDigest", "message": "size"})
+        self._send_json(reply, fault=None)
 
     def _pick_fault(self, method: str, path: str) -> Fault | None:
         """The fault for this request; a ``slow`` one is waited out here."""
