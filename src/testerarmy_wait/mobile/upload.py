@@ -22,7 +22,7 @@ import httpx
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.errors import ApiError
-from testerarmy_wait.mobile.app_file import CHUNK, AppFile
+from testerarmy_wait.mobile.app_file import AppFile
 from testerarmy_wait.network import Route, is_loopback_host
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.schedule import retry_delays
@@ -32,6 +32,9 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 Progress = Callable[[int, int, float], None]
 
+#: Bytes read from disk and handed to the socket at a time (a few MiB: fewer trips through
+#: the event loop; memory stays bounded).
+UPLOAD_CHUNK: Final = 4 * 1024 * 1024
 #: Seconds without a byte moving before one attempt is given up.
 STALL_TIMEOUT_S: Final = 60.0
 
@@ -61,7 +64,7 @@ async def _chunks(
     with path.open("rb") as handle:
         left = size
         while left > 0:
-            chunk = handle.read(min(CHUNK, left))
+            chunk = handle.read(min(UPLOAD_CHUNK, left))
             if not chunk:
                 raise ApiError(f"{path.name} shrank while it was uploaded")
             left -= len(chunk)
