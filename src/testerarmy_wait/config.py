@@ -77,7 +77,7 @@ MIN_POLL_INTERVAL_S = 1.0
 MIN_LOOPBACK_POLL_INTERVAL_S = 0.02
 
 
-def _mobile_build(inputs: Inputs, way: str, temp_dir: str | None) -> MobileBuild | None:
+def _mobile_build(inputs: Inputs, way: str, context: CIContext) -> MobileBuild | None:
     if inputs.app_path is not None and inputs.app_id is not None:
         fail("app-id", "and app-path both name the app; set only one of them")
     if inputs.app_path is None and inputs.app_id is None:
@@ -91,13 +91,13 @@ def _mobile_build(inputs: Inputs, way: str, temp_dir: str | None) -> MobileBuild
         return MobileBuild(project_id=inputs.project_id, app_id=inputs.app_id)
     if inputs.project_id is None:
         fail("app-path", "needs project-id to name the project the build is uploaded to")
-    app = judge_app_path(str(inputs.app_path))
+    app = judge_app_path(str(context.workspace / str(inputs.app_path).strip()))
     return MobileBuild(
         project_id=inputs.project_id,
         app=app,
         remove_after=inputs.remove_after or None,
         delete=inputs.delete_app,
-        temp_dir=temp_dir,
+        temp_dir=context.temp_dir,
     )
 
 
@@ -459,7 +459,7 @@ def settings_from(inputs: Inputs, context: CIContext, *, print_json: bool = Fals
     api_key = inputs.api_key or ""
     if not api_key:
         raise UsageError("api-key: missing; set the api-key input or TESTERARMY_API_KEY")
-    mobile = _mobile_build(inputs, way, context.temp_dir)
+    mobile = _mobile_build(inputs, way, context)
     start = (
         None if way == "run-id" else start_request(way, inputs, context.change, mobile=bool(mobile))
     )

@@ -515,3 +515,72 @@ def test_a_deployment_status_event_tests_the_preview_on_its_pull_request(
     assert post.request_json["pullRequest"]["number"] == 21
     assert post.request_json["pullRequest"]["commitSha"] == sha
     assert len(comments) == 1
+
+
+MOBILE_WORKFLOW = ".github/workflows/mobile.yml"
+MOBILE_WORKFLOW_TEXT = """\
+on: push
+jobs:
+  android:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        with:
+          app-path: apps/shop-release.apk
+          project-id: "@PROJECT_ID@"
+          test-id: "@TEST_ID@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          poll-interval: "0.2"
+          timeout: "120"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          APP_ID: ${{ steps.qa.outputs.appId }}
+          UPLOAD_MS: ${{ steps.qa.outputs.uploadMs }}
+        run: |
+          echo "android: result=$RESULT appId=$APP_ID uploadMs=$UPLOAD_MS"
+          [[ $RESULT == PASS && $APP_ID =~ ^[0-9a-f-]{36}$ && $UPLOAD_MS =~ ^[0-9]+$ ]]
+          echo "CHECKED android $APP_ID"
+"""
+
+
+def test_a_workflow_uploads_an_apk_tests_it_and_deletes_it(
+    act: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+) -> None:
+    sandbox = sandbox_factory()
+    project = "7c1d0a52-3f4e-4b6a-9c8d-2e1f0a9b8c7d"
+    test_id = sandbox.configure_test(scenario="passes").test_id
+    workflow = (
+        MOBILE_WORKFLOW_TEXT.replace("@API_URL@", sandbox.url)
+        .replace("@PROJECT_ID@", project)
+        .replace("@TEST_ID@", test_id)
+    )
+    repo = make_repo(
+        {
+            MOBILE_WORKFLOW: workflow,
+            "action.yml": action_on_prebuilt_image(image),
+            "apps/shop-release.apk": "PK fake android build " * 2000,
+        },
+        True,
+    )
+    result = run_tool(
+        act_command(
+            act, "push", MOBILE_WORKFLOW, "--secret", f"TESTERARMY_API_KEY={sandbox.api_key}"
+        ),
+        cwd=repo,
+    )
+    assert result.code == 0, result.tail()
+    [checked] = re.findall(r"CHECKED android ([0-9a-f-]{36})", result.log)
+    [start] = [e for e in sandbox.requests if e.route == f"/v1/tests/{test_id}/runs"]
+    assert start.request_json == {"appId": checked, "platform": "android"}
+    deletes = [e.route for e in sandbox.requests if e.method == "DELETE"]
+    assert deletes == [f"/v1/projects/{project}/mobile/{checked}"]
+    puts = [e for e in sandbox.requests if e.method == "PUT"]
+    assert len(puts) == 1
+    assert puts[0].query["X-Signature"][0] not in result.log

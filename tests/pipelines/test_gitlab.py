@@ -376,3 +376,56 @@ def test_a_review_app_is_tested_at_its_url_started_in_one_job_and_gated_in_the_n
     assert (started["TESTERARMY_RESULT"], started["TESTERARMY_RUN_COUNT"]) == ("STARTED", "2")
     assert re.search(r"^ PASS +gate\b", log, re.MULTILINE), log
     assert "PASS: 2 runs passed" in log
+
+
+MOBILE_PIPELINE = """\
+include:
+  - local: templates/testerarmy-wait.yml
+    inputs:
+      job-name: qa-ios
+      image: "@IMAGE@"
+      group-id: "@GROUP_ID@"
+      app-path: apps/Shop.app
+
+variables:
+  TESTERARMY_API_URL: "@API_URL@"
+  TESTERARMY_API_KEY: "@API_KEY@"
+  TESTERARMY_PROJECT_ID: "7c1d0a52-3f4e-4b6a-9c8d-2e1f0a9b8c7d"
+  TESTERARMY_POLL_INTERVAL: "0.2"
+  TESTERARMY_TIMEOUT: "120"
+"""
+
+
+def test_an_app_directory_is_zipped_uploaded_tested_and_deleted(
+    gitlab_ci_local: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+) -> None:
+    sandbox = sandbox_factory()
+    group = sandbox.configure_group(scenarios=("passes",))
+    pipeline = (
+        MOBILE_PIPELINE.replace("@IMAGE@", image)
+        .replace("@API_URL@", sandbox.url)
+        .replace("@API_KEY@", sandbox.api_key)
+        .replace("@GROUP_ID@", group.group_id)
+    )
+    template = (ROOT / TEMPLATE).read_text("utf-8")
+    repo = make_repo(
+        {
+            ".gitlab-ci.yml": pipeline,
+            TEMPLATE: template,
+            "apps/Shop.app/Info.plist": "<plist><dict/></plist>",
+            "apps/Shop.app/Shop": "fake simulator binary " * 500,
+        },
+        False,
+    )
+    result = run_tool(gitlab_ci_local_command(gitlab_ci_local), cwd=repo)
+    assert result.code == 0, result.tail()
+    [start] = [e for e in sandbox.requests if e.route == f"/v1/groups/{group.group_id}/runs"]
+    app_id = start.request_json["mobile"]["appId"]
+    assert start.request_json["platform"] == "ios"
+    [begin] = [e for e in sandbox.requests if e.route.endswith("/mobile/upload")]
+    assert begin.request_json["filename"] == "Shop.app.zip"
+    deletes = [e.route for e in sandbox.requests if e.method == "DELETE"]
+    assert deletes == [f"/v1/projects/7c1d0a52-3f4e-4b6a-9c8d-2e1f0a9b8c7d/mobile/{app_id}"]
