@@ -235,3 +235,36 @@ def test_cancel_answered_409_still_ends_the_job_with_outputs(
         f"run {run_id}: already finished (asked because the job was interrupted)"
     ]
     assert "already finished" in step.summary
+
+
+def test_a_cancelled_job_still_deletes_the_app_it_uploaded(
+    sandbox_factory: Any, start_step: StartStep, tmp_path: Path
+) -> None:
+    """Cancelled while it waits for a run of the build it uploaded: the run is cancelled and
+    the upload deleted, within the 5 s budget, and the outputs still say which app it was."""
+    sandbox = sandbox_factory(speed=1.0)
+    test = sandbox.configure_test(scenario="slow")
+    build = tmp_path / "shop.apk"
+    build.write_bytes(b"PK" * 50_000)
+    project = "7c1d0a52-3f4e-4b6a-9c8d-2e1f0a9b8c7d"
+    step = start_step(
+        sandbox,
+        **{
+            "INPUT_TEST-ID": test.test_id,
+            "INPUT_PROJECT-ID": project,
+            "INPUT_APP-PATH": str(build),
+            "INPUT_POLL-INTERVAL": f"{FOREVER_S:g}",
+        },
+    )
+    until_waiting(step, sandbox, polls=1)
+    stderr = interrupt(step, signal.SIGTERM)
+    assert step.process.returncode == 143, stderr
+    run_id = started_run(sandbox, test.test_id)
+    app_id = step.outputs["appId"]
+    requests = [(e.method, e.route) for e in sandbox.requests]
+    assert requests[-2:] == [
+        ("POST", f"/v1/runs/{run_id}/cancel"),
+        ("DELETE", f"/v1/projects/{project}/mobile/{app_id}"),
+    ]
+    assert step.outputs["result"] == "CANCELLED"
+    assert f"deleted app {app_id}" in step.report["notes"]
