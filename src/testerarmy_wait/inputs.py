@@ -29,6 +29,7 @@ from testerarmy_wait.parsers import (
     parse_path,
     parse_positive_int,
     parse_remove_after,
+    parse_retries,
     parse_run_ids,
     parse_run_url,
     parse_severity,
@@ -81,6 +82,8 @@ def one_of(modes: Any) -> Callable[[str, str], str]:
 
 
 Mode = Literal["fast", "deep"]
+RetryOn = Literal["infra", "failed"]
+FlakyPolicy = Literal["pass", "fail"]
 AppPlatform = Literal["web", "ios", "android"]
 DeviceModel = Literal["iphone", "ipad"]
 GroupEnvironment = Literal["production", "staging", "preview", "custom"]
@@ -300,6 +303,26 @@ class Inputs:
         "protection bypass)",
         parse_ready_header,
         secret=True,
+    )
+    # Flaky runs.
+    retries: int = setting(
+        0,
+        "start a failed run this step started again, up to this many times (0-3, default 0)",
+        parse_retries,
+        "N",
+    )
+    retry_on: RetryOn = setting(
+        "infra",
+        "what is retried: infra (the run broke: status failed) or failed (also a run whose "
+        "result blocks) (default infra)",
+        one_of(RetryOn),
+        "WHAT",
+    )
+    flaky: FlakyPolicy = setting(
+        "pass",
+        "a test that failed, then passed on a retry: pass (shown as flaky) or fail (default pass)",
+        one_of(FlakyPolicy),
+        "POLICY",
     )
     wait: bool = setting(
         True,

@@ -13,7 +13,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Final
 
 from testerarmy_wait.client import TesterArmyClient
@@ -22,6 +22,7 @@ from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.retrying import Retried, retry_failed
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.start_request import StartRequest
 from testerarmy_wait.starting import Started, start_runs
@@ -294,7 +295,25 @@ async def _started_and_judged(
             last_look_timeout_s=max(0.1, last_look_s),
             clock=clock,
         )
-        outcomes = await Waiter(client, options, on_progress).wait_all(started.targets, stop)
+        waiter = Waiter(client, options, on_progress)
+        outcomes = await waiter.wait_all(started.targets, stop)
+    today = datetime.now(UTC).date()
+    retried = Retried(outcomes, {}, [])
+    if settings.inputs.retries and settings.start is not None and not stop.is_set():
+        retried = await _retried(
+            settings,
+            client,
+            waiter,
+            outcomes,
+            stop=stop,
+            deadline=deadline,
+            clock=clock,
+            baseline=baseline,
+            today=today,
+        )
+        for line in retried.notes:
+            on_note(line)
+    outcomes = retried.outcomes
     interrupted = signals.first is not None
     outcomes, notes = await cancel_unfinished(
         client,
@@ -312,8 +331,47 @@ async def _started_and_judged(
         elapsed_s=clock() - began,
         requests=client.requests,
         interrupted_by=signals.first,
-        notes=notes,
+        notes=[*retried.notes, *notes],
         batch_id=started.batch_id,
         baseline=baseline,
-        today=datetime.now(UTC).date(),
+        today=today,
+        earlier=retried.earlier,
+        flaky_fails=settings.inputs.flaky == "fail",
+    )
+
+
+async def _retried(
+    settings: Settings,
+    client: TesterArmyClient,
+    waiter: Waiter,
+    outcomes: list[RunOutcome],
+    *,
+    stop: asyncio.Event,
+    deadline: float,
+    clock: Clock,
+    baseline: Baseline | None,
+    today: date,
+) -> Retried:
+    """Runs that failed, started again as ``retries`` and ``retry-on`` say."""
+    assert settings.start is not None
+
+    async def start(request: StartRequest) -> list[tuple[str, Trigger | None]]:
+        begun = await start_runs(client, request, deadline=deadline, stop=stop, clock=clock)
+        return begun.targets
+
+    async def wait(targets: list[tuple[str, Trigger | None]]) -> list[RunOutcome]:
+        return await waiter.wait_all(targets, stop)
+
+    return await retry_failed(
+        outcomes,
+        request=settings.start,
+        retries=settings.inputs.retries,
+        retry_on=settings.inputs.retry_on,
+        policy=settings.policy,
+        baseline=baseline,
+        today=today,
+        start=start,
+        wait=wait,
+        left_s=lambda: deadline - clock(),
+        stop=stop,
     )

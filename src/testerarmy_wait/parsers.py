@@ -189,6 +189,14 @@ def parse_path(raw: str, name: str) -> Path:
     return Path(text)
 
 
+def parse_retries(raw: str, name: str) -> int:
+    """How many times a failed run is started again: 0-3."""
+    text = raw.strip()
+    if text not in ("0", "1", "2", "3"):
+        fail(name, f"{shown(text)} is not 0, 1, 2 or 3")
+    return int(text)
+
+
 def parse_remove_after(raw: str, name: str) -> int:
     """Seconds an uploaded app is kept: 60-604800, or 0 to keep it."""
     text = raw.strip()

@@ -53,6 +53,8 @@ class RunVerdict:
     #: New issues (among blocking and other issues) that resemble a baseline entry: shown as
     #: possibly that known issue, never accepted.
     possibly_known: tuple[KnownIssue, ...] = ()
+    #: Earlier attempts of this run's test, oldest first (``retries``); empty when it ran once.
+    attempts: tuple[RunVerdict, ...] = ()
     _possible_by_issue: dict[int, Match] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
@@ -64,6 +66,20 @@ class RunVerdict:
     def possibly(self, issue: Issue) -> Match | None:
         """The baseline entry this new issue possibly is, if any."""
         return self._possible_by_issue.get(id(issue))
+
+    @property
+    def flaky(self) -> bool:
+        """Passed after an earlier attempt did not."""
+        return bool(self.attempts) and self.result is Result.PASS and self.outcome is not None
+
+    @property
+    def attempt_count(self) -> int:
+        return 1 + len(self.attempts)
+
+    @property
+    def auto_retry_count(self) -> int:
+        """How often tester.army itself retried the run."""
+        return (self.run.auto_retry_count or 0) if self.run is not None else 0
 
     @property
     def issue_count(self) -> int:
@@ -140,6 +156,14 @@ class Verdict:
     @property
     def issue_count(self) -> int:
         return sum(r.issue_count for r in self.runs)
+
+    @property
+    def flaky_count(self) -> int:
+        return sum(1 for r in self.runs if r.flaky or r.reason.startswith(FLAKY_FAILS))
+
+    @property
+    def attempt_count(self) -> int:
+        return sum(r.attempt_count for r in self.runs)
 
     @property
     def blocking_issue_count(self) -> int:
@@ -345,6 +369,8 @@ def _headline(result: Result, runs: Sequence[RunVerdict]) -> str:
         runs_text = f"{total} runs passed" if total > 1 else "passed"
         parts = [_count(issues, "non-blocking issue")] if issues else []
         parts += [_count(known, "known issue")] if known else []
+        flaky = sum(1 for r in runs if r.flaky)
+        parts += [f"{flaky} flaky: passed on a retry"] if flaky else []
         suffix = f" ({', '.join(parts)})" if parts else ""
         return f"PASS: {runs_text}{suffix}"
     prefix = f"{result.value}: "
@@ -374,10 +400,14 @@ def decide(
     batch_id: str | None = None,
     baseline: Baseline | None = None,
     today: date | None = None,
+    earlier: Mapping[str, Sequence[RunOutcome]] | None = None,
+    flaky_fails: bool = False,
 ) -> Verdict:
     """Judge every run and fold them into one verdict: the worst outcome decides. Issues
     that match ``baseline`` on ``today`` (the job's UTC date, required with a baseline;
-    expired entries do not match) are known, never blocking."""
+    expired entries do not match) are known, never blocking. ``earlier`` holds the earlier
+    attempts of retried runs; a run that passed after failing is flaky, and fails the job
+    when ``flaky_fails``."""
     known_by_run: list[Mapping[int, Match]] = [{} for _ in outcomes]
     possible_by_run: list[Mapping[int, Match]] = [{} for _ in outcomes]
     outcome_of_baseline = None
@@ -388,7 +418,7 @@ def decide(
             outcomes, baseline, today
         )
     runs = tuple(
-        judge_run(o, policy, k, p)
+        with_attempts(judge_run(o, policy, k, p), earlier or {}, policy, flaky_fails=flaky_fails)
         for o, k, p in zip(outcomes, known_by_run, possible_by_run, strict=True)
     )
     if not runs:
@@ -414,6 +444,30 @@ def decide(
         batch_id=batch_id,
         baseline=outcome_of_baseline,
     )
+
+
+FLAKY_FAILS = "flaky: "
+
+
+def with_attempts(
+    run: RunVerdict,
+    earlier: Mapping[str, Sequence[RunOutcome]],
+    policy: Policy,
+    *,
+    flaky_fails: bool,
+) -> RunVerdict:
+    """``run`` with its earlier attempts; a flaky pass fails the policy when asked to."""
+    attempts = tuple(judge_run(o, policy) for o in earlier.get(run.run_id, ()))
+    if not attempts:
+        return run
+    judged = replace(run, attempts=attempts)
+    if judged.flaky and flaky_fails:
+        reason = (
+            f"{FLAKY_FAILS}passed on attempt {judged.attempt_count} after "
+            f"{', '.join(a.result.value for a in attempts)} (flaky: fail)"
+        )
+        return replace(judged, result=Result.FAILED, reason=reason, fails_policy=True)
+    return judged
 
 
 def _match_baseline(

@@ -48,6 +48,7 @@ def test_dotenv_has_the_verdict_values() -> None:
         "TESTERARMY_BLOCKING_ISSUE_COUNT": "2",
         "TESTERARMY_KNOWN_ISSUE_COUNT": "0",
         "TESTERARMY_RUN_COUNT": "2",
+        "TESTERARMY_FLAKY_COUNT": "0",
         "TESTERARMY_RUN_IDS_TRUNCATED": "false",
         "TESTERARMY_RUN_IDS": f"{CHECKOUT_ID},{SIGNUP_ID}",
     }

@@ -27,6 +27,8 @@ def test_outputs_carry_result_status_duration_ids_counts_and_paths() -> None:
         "reportPath": "r/a.json",
         "junitPath": "r/a.xml",
         "batchId": "",
+        "flakyCount": "0",
+        "attemptCount": "2",
         "appId": "",
         "uploadMs": "",
     }

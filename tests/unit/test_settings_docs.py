@@ -45,6 +45,8 @@ COMPONENT_LEAVES_OUT = {
     "ready-header": "a secret",
     "ready-status": "a variable",
     "app-id": "a variable",
+    "retry-on": "a variable",
+    "flaky": "a variable",
     "remove-after": "a variable",
     "delete-app": "a variable",
     # On GitLab the job name tells the notes apart, and job-name sets it.

@@ -42,6 +42,7 @@ def render_dotenv(verdict: Verdict) -> str:
         "TESTERARMY_BLOCKING_ISSUE_COUNT": str(verdict.blocking_issue_count),
         "TESTERARMY_KNOWN_ISSUE_COUNT": str(verdict.known_issue_count),
         "TESTERARMY_RUN_COUNT": str(len(ids)),
+        "TESTERARMY_FLAKY_COUNT": str(verdict.flaky_count),
         "TESTERARMY_RUN_IDS_TRUNCATED": "false",
     }
     if len(status_text(verdict)) > 200:

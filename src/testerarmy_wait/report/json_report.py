@@ -197,6 +197,20 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
         "issueCount": run.issue_count,
         "blockingIssueCount": run.blocking_issue_count,
         "knownIssueCount": run.known_issue_count,
+        "flaky": run.flaky,
+        "autoRetryCount": run.auto_retry_count,
+        "attempts": [
+            {
+                "runId": a.run_id,
+                "result": a.result.value,
+                "reason": cut(a.reason),
+                "url": run_link(run_url, a.run_id),
+                "issueCount": a.issue_count,
+                "blockingIssueCount": a.blocking_issue_count,
+                "autoRetryCount": a.auto_retry_count,
+            }
+            for a in run.attempts
+        ],
         "issues": listed_issues,
         "knownIssues": known,
         "steps": [_step(s, cut) for s in listed_steps(steps, MAX_LISTED)],

@@ -138,6 +138,43 @@ class _Suite:
         ET.SubElement(case, "system-out").text = text
 
 
+def _attempts_case(suite: _Suite, run: RunVerdict) -> None:
+    """A retried run, as Maven Surefire says it: passed on a rerun, one ``flakyFailure`` (or
+    ``flakyError``) per earlier attempt; failed every attempt, ``failure`` (or ``error``) for
+    the first and one ``rerunFailure`` (``rerunError``) per rerun."""
+    if not run.attempts:
+        return
+    case = suite.case(_attr(f"Attempts: {run.attempt_count}"), _seconds(run.duration_ms))
+    attempts = [*run.attempts, run]
+
+    def child(tag: str, attempt: RunVerdict) -> None:
+        text = _body(f"{attempt.result.value}: {attempt.reason}\nRun: {attempt.run_id}")
+        attributes = {
+            "type": attempt.result.value,
+            "message": _attr(attempt.reason, _MESSAGE_CHARS),
+        }
+        ET.SubElement(case, tag, attributes).text = text
+
+    def infra(attempt: RunVerdict) -> bool:
+        return attempt.result in {Result.ERROR, Result.TIMEOUT, Result.CANCELLED}
+
+    if run.result is Result.PASS:
+        for attempt in run.attempts:
+            child("flakyError" if infra(attempt) else "flakyFailure", attempt)
+        return
+    first, *reruns = attempts
+    if infra(first):
+        suite.error(
+            case, first.result.value, _attr(first.reason, _MESSAGE_CHARS), _body(first.reason)
+        )
+    else:
+        suite.failure(
+            case, first.result.value, _attr(first.reason, _MESSAGE_CHARS), _body(first.reason)
+        )
+    for attempt in reruns:
+        child("rerunError" if infra(attempt) else "rerunFailure", attempt)
+
+
 def _result_case(suite: _Suite, run: RunVerdict) -> None:
     """A case for the run itself, when its result is not told by its steps and issues."""
     output, duration = run.test_output, _seconds(run.duration_ms)
@@ -214,6 +251,7 @@ def _suite(root: ET.Element, run: RunVerdict, run_url: str | None) -> Counts:
     file = _attr(run_link(run_url, run.run_id) or f"tester.army/runs/{run.run_id}", 300)
     suite = _Suite(root, _attr(name), classname, file)
     _result_case(suite, run)
+    _attempts_case(suite, run)
     output = run.test_output
     left_out = _step_cases(suite, list(output.steps)) if output is not None else []
     left_out += _issue_cases(suite, run)

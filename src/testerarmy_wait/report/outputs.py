@@ -22,6 +22,8 @@ def step_outputs(verdict: Verdict, *, report_path: str, junit_path: str) -> dict
         "reportPath": report_path,
         "junitPath": junit_path,
         "batchId": safe_run_id(verdict.batch_id) if verdict.batch_id else "",
+        "flakyCount": str(verdict.flaky_count),
+        "attemptCount": str(verdict.attempt_count),
         "appId": safe_run_id(verdict.app.app_id) if verdict.app else "",
         "uploadMs": str(round(verdict.app.upload_s * 1000)) if verdict.app else "",
     }

@@ -117,6 +117,15 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
 ]
 
 
+#: Scenarios that change from one run of a test to the next: the n-th run of the test plays
+#: the n-th scenario (the last one from then on).
+SEQUENCES: dict[str, tuple[str, ...]] = {
+    "flaky": ("issues-found", "passes"),
+    "infra-then-pass": ("infra-failure", "passes"),
+    "always-fails": ("issues-found",),
+}
+
+
 class SandboxApi:
     """State and behaviour of the sandbox API; thread-safe."""
 
@@ -143,6 +152,7 @@ class SandboxApi:
         self.projects: dict[str, ProjectConfig] = {}
         self.webhooks: dict[str, Webhook] = {}
         self.mobile = MobileApps()
+        self.attempts: dict[str, int] = {}  # runs created per test, for SEQUENCES
         self._lock = threading.RLock()
 
     # ---- scenarios and configuration -------------------------------------------------
@@ -151,6 +161,8 @@ class SandboxApi:
         """A Scenario from a name (registered or built-in), a dict or a Scenario."""
         if spec is None:
             spec = self.default_scenario
+        if isinstance(spec, str) and spec in SEQUENCES:  # its first run's, when asked here
+            spec = SEQUENCES[spec][0]
         if isinstance(spec, Scenario):
             return spec
         if isinstance(spec, str):
@@ -284,6 +296,12 @@ class SandboxApi:
         external_ref: JSONObject | None = None,
         cancelled: bool = False,
     ) -> RunRecord:
+        if isinstance(scenario, str) and scenario in SEQUENCES:
+            with self._lock:  # the test's n-th run plays the sequence's n-th scenario
+                played = self.attempts.get(test_id or "", 0)
+                self.attempts[test_id or ""] = played + 1
+            steps = SEQUENCES[scenario]
+            scenario = steps[min(played, len(steps) - 1)]
         resolved = self.resolve(scenario)
         if test_id is not None:
             config = self.configure_test(test_id)
