@@ -32,7 +32,12 @@ def report(job: JobResult) -> dict[str, Any]:
 
 
 def junit(job: JobResult) -> ET.Element:
-    return ET.parse(job.workspace / job.outputs["junitPath"]).getroot()
+    """The JUnit report, valid against the project's XSD (Surefire's rerun elements too)."""
+    from tests.report.test_junit import SCHEMA
+
+    path = job.workspace / job.outputs["junitPath"]
+    SCHEMA.validate(str(path))
+    return ET.parse(path).getroot()
 
 
 def test_an_infrastructure_failure_is_retried_by_default_and_passes(
@@ -130,3 +135,16 @@ def test_retries_out_of_range_are_a_usage_error(sandbox: Any, tmp_path: Path) ->
     )
     assert job.code == 2
     assert "retries: '5' is not 0, 1, 2 or 3" in job.log
+
+
+def test_a_groups_failed_member_alone_is_started_again_as_a_run_of_its_test(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    group = sandbox.configure_group(scenarios=("passes", "infra-then-pass"))
+    job = run_job(
+        tmp_path, env_for(sandbox, **{"INPUT_GROUP-ID": group.group_id, "INPUT_RETRIES": "1"})
+    )
+    assert (job.code, job.outputs["result"], job.outputs["flakyCount"]) == (0, "PASS", "1")
+    passing, flaky = (m.test_id for m in group.members)
+    assert (starts(sandbox, passing), starts(sandbox, flaky)) == (0, 1)
+    assert job.outputs["attemptCount"] == "3"
