@@ -17,14 +17,13 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from testerarmy_wait import __version__
 from testerarmy_wait.ci_context import REPORT_DIR_NAME, CIContext
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.inputs import Declared, Inputs
-from testerarmy_wait.mobile.app_file import MobileBuild, judge_app_path
 from testerarmy_wait.network import Route, is_loopback_host, route_for
 from testerarmy_wait.parsers import (
     DEFAULT_API_URL,
@@ -44,6 +43,9 @@ from testerarmy_wait.preview import (
 from testerarmy_wait.redaction import KEY_LIKE
 from testerarmy_wait.start_request import START_WAYS, StartRequest, start_request
 from testerarmy_wait.workspace import inside_workspace
+
+if TYPE_CHECKING:
+    from testerarmy_wait.mobile.app_file import MobileBuild
 
 #: Read when it exists, without being set.
 BASELINE_DEFAULT_PATH = ".testerarmy-baseline.json"
@@ -78,6 +80,8 @@ MIN_LOOPBACK_POLL_INTERVAL_S = 0.02
 
 
 def _mobile_build(inputs: Inputs, way: str, context: CIContext) -> MobileBuild | None:
+    from testerarmy_wait.mobile.app_file import MobileBuild, judge_app_path  # with a build
+
     if inputs.app_path is not None and inputs.app_id is not None:
         fail("app-id", "and app-path both name the app; set only one of them")
     if inputs.app_path is None and inputs.app_id is None:
