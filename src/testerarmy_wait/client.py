@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         AppConfirmed,
         BatchCancelled,
         GroupRunQueued,
+        Owned,
         Run,
         RunList,
         TestRunQueued,
@@ -457,6 +458,16 @@ class TesterArmyClient:
         if answer.status_code not in (200, 201, 202):
             raise self._error(what, answer)
         return self._parse(answer, model, what)
+
+    async def project_of(self, kind: str, owner_id: str) -> str:
+        """The project a test (``kind`` "test") or a group ("group") belongs to."""
+        what = f"look up the project of {kind} {owner_id}"
+        path = f"v1/{kind}s/{_segment(owner_id)}"
+        answer = await self._request("GET", path, what)
+        if answer.status_code != 200:
+            raise self._error(what, answer)
+        owned: Owned = self._parse(answer, _models().Owned, what)
+        return owned.project_id
 
     async def begin_upload(self, project_id: str, body: Mapping[str, Any]) -> UploadTicket:
         return await self._trigger(

@@ -93,8 +93,19 @@ def _mobile_build(inputs: Inputs, way: str, context: CIContext) -> MobileBuild |
         )
     if inputs.app_id is not None:
         return MobileBuild(project_id=inputs.project_id, app_id=inputs.app_id)
-    if inputs.project_id is None:
-        fail("app-path", "needs project-id to name the project the build is uploaded to")
+    owner = (
+        ("test", inputs.test_id)
+        if inputs.test_id
+        else ("group", inputs.group_id)
+        if inputs.group_id
+        else None
+    )
+    if inputs.project_id is None and owner is None:
+        fail(
+            "app-path",
+            "needs project-id to name the project the build is uploaded to (test-id and "
+            "group-id name it too)",
+        )
     app = judge_app_path(str(context.workspace / str(inputs.app_path).strip()))
     return MobileBuild(
         project_id=inputs.project_id,
@@ -102,6 +113,7 @@ def _mobile_build(inputs: Inputs, way: str, context: CIContext) -> MobileBuild |
         remove_after=inputs.remove_after or None,
         delete=inputs.delete_app,
         temp_dir=context.temp_dir,
+        owner=owner if inputs.project_id is None else None,
     )
 
 

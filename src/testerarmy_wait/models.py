@@ -295,6 +295,13 @@ class WebhookAccepted(ApiModel):
     batch_ids: list[str] = Field(default_factory=list)
 
 
+class Owned(ApiModel):
+    """The project a test (``GET /v1/tests/{id}``) or a group (``GET /v1/groups/{id}``)
+    belongs to."""
+
+    project_id: str = Field(min_length=1, max_length=100)
+
+
 class UploadTicket(ApiModel):
     """``200`` answer of ``POST /v1/projects/{projectId}/mobile/upload``: where the file goes
     (a presigned URL: a credential) and the key that confirms it."""

@@ -227,7 +227,6 @@ def build_named(tmp_path: Path, kind: str) -> Path:
         ("not-an-app", {}, "not an .app bundle"),
         ("exe", {}, "is not an .apk, .aab, .ipa, .zip or .app build"),
         ("apk", {"INPUT_APP-ID": "0b7e6a1c-9d2f-4e3a-8b5c-1a2b3c4d5e6f"}, "app-id: and app-path"),
-        ("apk", {"INPUT_PROJECT-ID": ""}, "app-path: needs project-id"),
         ("apk", {"INPUT_REMOVE-AFTER": "30"}, "remove-after: must be 60-604800"),
     ],
 )
@@ -241,3 +240,42 @@ def test_bad_builds_and_settings_are_usage_errors_with_no_request(
     assert (job.code, job.outputs["result"]) == (2, "ERROR")
     assert says in job.log
     assert sandbox.requests == []
+
+
+def test_without_project_id_the_build_goes_to_the_tests_project(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    project = "2b3c4d5e-6f70-4812-9a3b-4c5d6e7f8091"
+    test = sandbox.configure_test(scenario="passes", project_id=project)
+    env = env_for(sandbox, **{"INPUT_TEST-ID": test.test_id, "INPUT_APP-PATH": str(apk(tmp_path))})
+    del env["INPUT_PROJECT-ID"]
+    job = run_job(tmp_path, env)
+    assert job.code == 0, job.log
+    assert calls(sandbox)[:2] == [
+        ("GET", f"/v1/tests/{test.test_id}"),
+        ("POST", f"/v1/projects/{project}/mobile/upload"),
+    ]
+    assert f"uploading to project {project}, the test's" in job.log
+
+
+def test_a_pull_request_run_of_a_build_asks_for_its_app_and_no_url(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    sandbox.configure_project(PROJECT, scenario="passes")
+    env = env_for(
+        sandbox,
+        **{
+            "INPUT_APP-PATH": str(apk(tmp_path)),
+            "INPUT_PR-NUMBER": "12",
+            "INPUT_PR-TITLE": "New checkout",
+            "INPUT_COMMIT-SHA": "abc123",
+        },
+    )
+    job = run_job(tmp_path, env)
+    assert job.code == 0, job.log
+    [start] = [e for e in sandbox.requests if e.route.endswith("/pull-request-runs")]
+    assert start.request_json == {
+        "platform": "android",
+        "pullRequest": {"number": 12, "title": "New checkout", "commitSha": "abc123"},
+        "mobile": {"appId": job.outputs["appId"]},
+    }

@@ -584,3 +584,76 @@ def test_a_workflow_uploads_an_apk_tests_it_and_deletes_it(
     puts = [e for e in sandbox.requests if e.method == "PUT"]
     assert len(puts) == 1
     assert puts[0].query["X-Signature"][0] not in result.log
+
+
+GATE_WORKFLOW = ".github/workflows/gate.yml"
+GATE_WORKFLOW_TEXT = """\
+on: push
+jobs:
+  start:
+    runs-on: ubuntu-latest
+    outputs:
+      runIds: ${{ steps.qa.outputs.runIds }}
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        with:
+          group-id: "@GROUP_ID@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          wait: "false"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          COUNT: ${{ steps.qa.outputs.runCount }}
+        run: |
+          [[ $RESULT == STARTED && $COUNT == 2 ]]
+          echo "CHECKED start"
+  gate:
+    needs: start
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        with:
+          run-id: ${{ needs.start.outputs.runIds }}
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          poll-interval: "0.2"
+          timeout: "120"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          COUNT: ${{ steps.qa.outputs.runCount }}
+        run: |
+          [[ $RESULT == PASS && $COUNT == 2 ]]
+          echo "CHECKED gate"
+"""
+
+
+def test_start_in_one_job_and_gate_in_the_next(
+    act: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+) -> None:
+    """wait: false hands the runs over through the runIds output; the next job waits."""
+    sandbox = sandbox_factory()
+    group = sandbox.configure_group(scenarios=("passes", "passes"))
+    workflow = GATE_WORKFLOW_TEXT.replace("@API_URL@", sandbox.url).replace(
+        "@GROUP_ID@", group.group_id
+    )
+    repo = make_repo({GATE_WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True)
+    result = run_tool(
+        act_command(
+            act, "push", GATE_WORKFLOW, "--secret", f"TESTERARMY_API_KEY={sandbox.api_key}"
+        ),
+        cwd=repo,
+    )
+    assert result.code == 0, result.tail()
+    assert "CHECKED start" in result.log
+    assert "CHECKED gate" in result.log
+    posts = [e for e in sandbox.requests if e.method == "POST"]
+    assert len(posts) == 1  # started once, by the first job

@@ -131,3 +131,5 @@ class MobileBuild:
     remove_after: int | None = None
     delete: bool = False
     temp_dir: str | None = None  # where an .app directory is zipped
+    #: Without project_id: the test or group (kind, id) whose project the build goes to.
+    owner: tuple[str, str] | None = None

@@ -55,12 +55,17 @@ async def _upload(
     clock: Clock,
     on_note: Callable[[str], None],
 ) -> UploadedApp:
-    assert build.app is not None
-    assert build.project_id is not None
+    assert build.app is not None  # the caller checked
+    project = build.project_id
+    if project is None and build.owner is not None:  # the test's or the group's project
+        project = await client.project_of(*build.owner)
+        on_note(f"uploading to project {project}, the {build.owner[0]}'s")
+    if project is None:
+        raise ApiError("no project to upload the app to")
     with upload_file(build.app, build.temp_dir) as file:
         return await upload_app(
             client,
-            build.project_id,
+            project,
             file,
             remove_after=build.remove_after,
             redactor=redactor,

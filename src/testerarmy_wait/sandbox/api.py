@@ -110,12 +110,17 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/v1/groups/webhook/([^/]+)/([^/]+)$"), "trigger_webhook"),
     ("POST", re.compile(r"^/v1/groups/([^/]+)/runs$"), "trigger_group"),
     ("POST", re.compile(r"^/v1/projects/([^/]+)/pull-request-runs$"), "trigger_pull_request"),
+    ("GET", re.compile(r"^/v1/tests/([^/]+)$"), "get_test"),
+    ("GET", re.compile(r"^/v1/groups/([^/]+)$"), "get_group"),
     ("POST", re.compile(r"^/v1/projects/([^/]+)/mobile/upload$"), "initiate_upload"),
     ("POST", re.compile(r"^/v1/projects/([^/]+)/mobile/upload/confirm$"), "confirm_upload"),
     ("GET", re.compile(r"^/v1/projects/([^/]+)/mobile$"), "list_apps"),
     ("DELETE", re.compile(r"^/v1/projects/([^/]+)/mobile/([^/]+)$"), "delete_app"),
 ]
 
+
+#: The project of tests and groups configured without one.
+DEFAULT_PROJECT_ID = "5d6c1b2a-0f9e-4d8c-b7a6-958473625140"
 
 #: Scenarios that change from one run of a test to the next: the n-th run of the test plays
 #: the n-th scenario (the last one from then on).
@@ -557,6 +562,44 @@ class SandboxApi:
                 "runId": run.id,
                 "projectId": config.project_id,
                 "platform": platform,
+            },
+        )
+
+    # ---- tests and groups ---------------------------------------------------------------
+
+    def _get_test(self, request: ApiRequest, test_id: str) -> Reply:
+        _path_uuid(test_id, "testId")
+        with self._lock:
+            config = self.tests.get(test_id)
+        if config is None:
+            return error(404, "not_found", "Test not found")
+        project = config.project_id or DEFAULT_PROJECT_ID
+        return Reply(
+            200,
+            {
+                "id": test_id,
+                "title": "Sandbox test",
+                "steps": [],
+                "projectId": project,
+                "groups": [],
+            },
+        )
+
+    def _get_group(self, request: ApiRequest, group_id: str) -> Reply:
+        _path_uuid(group_id, "groupId")
+        with self._lock:
+            known = group_id in self.groups
+        if not known:
+            return error(404, "not_found", "Group not found")
+        return Reply(
+            200,
+            {
+                "id": group_id,
+                "name": "Sandbox group",
+                "isDefault": False,
+                "runMode": "concurrent",
+                "prepTestId": None,
+                "projectId": DEFAULT_PROJECT_ID,
             },
         )
 
