@@ -79,6 +79,33 @@ def _review_teller(
     return tell_review
 
 
+def _verdict(
+    settings: Settings, handlers: StopSignals, redactor: Redactor, reporter: Reporter
+) -> Verdict:
+    try:
+        return asyncio.run(
+            run_job(
+                settings,
+                handlers,
+                redactor=redactor,
+                on_progress=reporter.progress,
+                on_note=reporter.note,
+            )
+        )
+    except Exception as error:  # the last line of defence: never green
+        return internal_error(error, redactor.message)
+
+
+def _begin(
+    reporter: Reporter, run_ids: Sequence[str], notes: Sequence[str], warnings: Sequence[str]
+) -> None:
+    reporter.begin(run_ids)
+    for note in notes:
+        reporter.note(note)
+    for warning in warnings:
+        reporter.warning(warning)
+
+
 def _with_pull_request(
     argv: Sequence[str], context: CIContext, redactor: Redactor
 ) -> tuple[CIContext, list[str], list[str]]:
@@ -119,11 +146,7 @@ def run_wait(
                 platform = platform_for(context)  # the review goes to the pull request found
             settings = load_settings(argv, context)
         except Exception as error:  # a setting we could not read is never a pass
-            reporter.begin([])
-            for note in looked:
-                reporter.note(note)
-            for warning in warned:
-                reporter.warning(warning)
+            _begin(reporter, [], looked, warned)
             if isinstance(error, UsageError):
                 verdict = usage_error(redactor.message(str(error)))
             else:
@@ -135,23 +158,8 @@ def run_wait(
                 report_dir=context.report_dir,
                 workspace=context.workspace,
             )
-        reporter.begin(settings.run_ids)
-        for note in [*looked, *settings.notes]:
-            reporter.note(note)
-        for warning in warned:
-            reporter.warning(warning)
-        try:
-            verdict = asyncio.run(
-                run_job(
-                    settings,
-                    handlers,
-                    redactor=redactor,
-                    on_progress=reporter.progress,
-                    on_note=reporter.note,
-                )
-            )
-        except Exception as error:  # the last line of defence: never green
-            verdict = internal_error(error, redactor.message)
+        _begin(reporter, settings.run_ids, [*looked, *settings.notes], warned)
+        verdict = _verdict(settings, handlers, redactor, reporter)
         return _finish(
             verdict,
             reporter,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Final
@@ -165,25 +165,11 @@ async def _judged(
     gate = await _gate(settings, signals, stop=stop, deadline=deadline, clock=clock)
     if isinstance(gate, Verdict):
         return gate.with_elapsed(clock() - began)
-    if gate is not None:
-        on_note(gate)
     notes = () if gate is None else (gate,)
-    if settings.mobile is None:
-        verdict = await _started_and_judged(
-            settings,
-            signals,
-            client,
-            stop=stop,
-            on_progress=on_progress,
-            on_note=on_note,
-            clock=clock,
-            times=(began, end, deadline, last_look_s),
-            baseline=baseline,
-        )
-        return replace(verdict, notes=(*notes, *verdict.notes))
-    from testerarmy_wait.mobile.flow import with_the_app  # only for mobile builds
+    for note in notes:
+        on_note(note)
 
-    async def judged(start: StartRequest) -> Verdict:
+    async def judged(start: StartRequest | None) -> Verdict:
         return await _started_and_judged(
             replace(settings, start=start),
             signals,
@@ -196,8 +182,41 @@ async def _judged(
             baseline=baseline,
         )
 
+    if settings.mobile is None:
+        verdict = await judged(settings.start)
+    else:
+        verdict = await _with_mobile(
+            settings,
+            client,
+            judged,
+            redactor=redactor,
+            signals=signals,
+            stop=stop,
+            deadline=deadline,
+            clock=clock,
+            on_note=on_note,
+        )
+    return replace(verdict, notes=(*notes, *verdict.notes))
+
+
+async def _with_mobile(
+    settings: Settings,
+    client: TesterArmyClient,
+    judged: Callable[[StartRequest], Awaitable[Verdict]],
+    *,
+    redactor: Redactor,
+    signals: StopSignals,
+    stop: asyncio.Event,
+    deadline: float,
+    clock: Clock,
+    on_note: Callable[[str], None],
+) -> Verdict:
+    """The job with the build uploaded first and deleted afterwards (``mobile.flow``)."""
+    from testerarmy_wait.mobile.flow import with_the_app  # only for mobile builds
+
+    assert settings.mobile is not None
     assert settings.start is not None
-    verdict = await with_the_app(
+    return await with_the_app(
         settings.mobile,
         settings.start,
         client,
@@ -211,7 +230,6 @@ async def _judged(
         clock=clock,
         on_note=on_note,
     )
-    return replace(verdict, notes=(*notes, *verdict.notes))
 
 
 async def _gate(
@@ -268,13 +286,10 @@ async def _started_and_judged(
 ) -> Verdict:
     """Start the runs (when asked to), wait for them, cancel what is to be cancelled, judge."""
     began, end, deadline, last_look_s = times
-    begun = await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)
-    if isinstance(begun, Verdict):
-        return begun.with_elapsed(clock() - began)
-    started = begun
-    for run_id, trigger in started.targets:
-        if trigger is not None:
-            on_note(f"started run {run_id} ({trigger.kind} {trigger.target})")
+    started = await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)
+    if isinstance(started, Verdict):
+        return started.with_elapsed(clock() - began)
+    _tell_started(started, on_note)
     if not settings.inputs.wait and not stop.is_set():  # handed to a later step
         return handed_over(
             started.targets,
@@ -283,47 +298,21 @@ async def _started_and_judged(
             elapsed_s=clock() - began,
             batch_id=started.batch_id,
         )
-    if stop.is_set():  # a signal came before the wait began: ask the API nothing more
-        outcomes = [interrupted_before_looking(r, t) for r, t in started.targets]
-    else:
-        options = WaitOptions(
-            deadline=deadline,
-            poll_interval_s=settings.poll_interval_s,
-            request_timeout_s=settings.request_timeout_s,
-            error_budget=settings.error_budget,
-            retry_base_s=min(1.0, settings.poll_interval_s),  # never slower than polling
-            last_look_timeout_s=max(0.1, last_look_s),
-            clock=clock,
-        )
-        waiter = Waiter(client, options, on_progress)
-        outcomes = await waiter.wait_all(started.targets, stop)
     today = datetime.now(UTC).date()
-    retried = Retried(outcomes, {}, [])
-    if settings.inputs.retries and settings.start is not None and not stop.is_set():
-        retried = await _retried(
-            settings,
-            client,
-            waiter,
-            outcomes,
-            stop=stop,
-            deadline=deadline,
-            clock=clock,
-            baseline=baseline,
-            today=today,
-        )
-        for line in retried.notes:
-            on_note(line)
-    outcomes = retried.outcomes
-    interrupted = signals.first is not None
-    outcomes, notes = await cancel_unfinished(
+    retried = await _waited(
+        settings,
         client,
-        outcomes + started.cancelled_at_start,
-        wanted=lambda o: settings.cancels(o.trigger is not None, interrupted=interrupted),
-        interrupted=interrupted,
-        timeout_s=CANCEL_TIMEOUT_S
-        if interrupted
-        else max(0.5, min(CANCEL_TIMEOUT_S, end - clock())),
-        batch_id=started.batch_id,
+        started.targets,
+        stop=stop,
+        times=(deadline, last_look_s),
+        clock=clock,
+        on_progress=on_progress,
+        on_note=on_note,
+        baseline=baseline,
+        today=today,
+    )
+    outcomes, notes = await _cancelled(
+        settings, client, started, retried, signals=signals, end=end, clock=clock
     )
     return decide(
         outcomes,
@@ -338,6 +327,81 @@ async def _started_and_judged(
         earlier=retried.earlier,
         flaky_fails=settings.inputs.flaky == "fail",
     )
+
+
+async def _cancelled(
+    settings: Settings,
+    client: TesterArmyClient,
+    started: Started,
+    retried: Retried,
+    *,
+    signals: StopSignals,
+    end: float,
+    clock: Clock,
+) -> tuple[list[RunOutcome], list[str]]:
+    """Cancel what the settings say to cancel, within the cancel budget."""
+    interrupted = signals.first is not None
+    cancel_s = CANCEL_TIMEOUT_S if interrupted else max(0.5, min(CANCEL_TIMEOUT_S, end - clock()))
+    return await cancel_unfinished(
+        client,
+        retried.outcomes + started.cancelled_at_start,
+        wanted=lambda o: settings.cancels(o.trigger is not None, interrupted=interrupted),
+        interrupted=interrupted,
+        timeout_s=cancel_s,
+        batch_id=started.batch_id,
+    )
+
+
+def _tell_started(started: Started, on_note: Callable[[str], None]) -> None:
+    for run_id, trigger in started.targets:
+        if trigger is not None:
+            on_note(f"started run {run_id} ({trigger.kind} {trigger.target})")
+
+
+async def _waited(
+    settings: Settings,
+    client: TesterArmyClient,
+    targets: list[tuple[str, Trigger | None]],
+    *,
+    stop: asyncio.Event,
+    times: tuple[float, float],
+    clock: Clock,
+    on_progress: Callable[[Progress], None],
+    on_note: Callable[[str], None],
+    baseline: Baseline | None,
+    today: date,
+) -> Retried:
+    """Every run waited for, and the failed ones retried as the settings say."""
+    deadline, last_look_s = times
+    if stop.is_set():  # a signal came before the wait began: ask the API nothing more
+        return Retried([interrupted_before_looking(r, t) for r, t in targets], {}, [])
+    options = WaitOptions(
+        deadline=deadline,
+        poll_interval_s=settings.poll_interval_s,
+        request_timeout_s=settings.request_timeout_s,
+        error_budget=settings.error_budget,
+        retry_base_s=min(1.0, settings.poll_interval_s),  # never slower than polling
+        last_look_timeout_s=max(0.1, last_look_s),
+        clock=clock,
+    )
+    waiter = Waiter(client, options, on_progress)
+    outcomes = await waiter.wait_all(targets, stop)
+    if not settings.inputs.retries or settings.start is None or stop.is_set():
+        return Retried(outcomes, {}, [])
+    retried = await _retried(
+        settings,
+        client,
+        waiter,
+        outcomes,
+        stop=stop,
+        deadline=deadline,
+        clock=clock,
+        baseline=baseline,
+        today=today,
+    )
+    for line in retried.notes:
+        on_note(line)
+    return retried
 
 
 async def _retried(

@@ -143,3 +143,14 @@ def test_only_the_ci_context_reads_the_environment() -> None:
     assert set(readers) <= ENVIRONMENT_READERS, {
         k: v for k, v in readers.items() if k not in ENVIRONMENT_READERS
     }
+
+
+def test_no_function_is_longer_than_60_lines() -> None:
+    long = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > 60:
+                    long.append(f"{name}.{node.name}: {lines}")
+    assert long == []

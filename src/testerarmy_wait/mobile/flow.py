@@ -90,6 +90,35 @@ async def _delete(
     return f"deleted app {app.app_id}" if gone else f"app {app.app_id} was already gone"
 
 
+async def _finished_upload(
+    uploading: asyncio.Task[UploadedApp],
+    stop: asyncio.Event,
+    policy: Policy,
+    signals: StopSignals,
+    redactor: Redactor,
+) -> UploadedApp | Verdict:
+    """The upload, or the verdict when it failed or a signal came first."""
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({uploading, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if not uploading.done():
+        uploading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await uploading
+        return not_started(
+            "the job was interrupted while the app was uploaded; no run was started",
+            policy,
+            interrupted_by=signals.first or "SIGINT",
+        )
+    try:
+        return uploading.result()
+    except UsageError as error:
+        return usage_error(redactor.message(str(error)), policy)
+    except ApiError as error:
+        message = redactor.message(f"the app was not uploaded: {error}; no run was started")
+        return failed_before_waiting(message, ExitCode.API_ERROR, policy)
+
+
 async def with_the_app(
     build: MobileBuild,
     start: StartRequest,
@@ -119,25 +148,9 @@ async def with_the_app(
             on_note=on_note,
         )
     )
-    stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait({uploading, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if not uploading.done():
-        uploading.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await uploading
-        return not_started(
-            "the job was interrupted while the app was uploaded; no run was started",
-            policy,
-            interrupted_by=signals.first or "SIGINT",
-        )
-    try:
-        uploaded = uploading.result()
-    except UsageError as error:
-        return usage_error(redactor.message(str(error)), policy)
-    except ApiError as error:
-        message = redactor.message(f"the app was not uploaded: {error}; no run was started")
-        return failed_before_waiting(message, ExitCode.API_ERROR, policy)
+    uploaded = await _finished_upload(uploading, stop, policy, signals, redactor)
+    if isinstance(uploaded, Verdict):
+        return uploaded
     on_note(uploaded.describe())
     try:
         verdict = await judged(with_app(start, uploaded.app_id, uploaded.platform))

@@ -170,6 +170,22 @@ def listed_steps(steps: list[Step], limit: int) -> list[Step]:
     return [s for n, s in enumerate(steps) if n in keep]
 
 
+def _attempts(run: RunVerdict, cut: _Cuts, run_url: str | None) -> list[dict[str, Any]]:
+    """The earlier attempts of a retried run, oldest first."""
+    return [
+        {
+            "runId": a.run_id,
+            "result": a.result.value,
+            "reason": cut(a.reason),
+            "url": run_link(run_url, a.run_id),
+            "issueCount": a.issue_count,
+            "blockingIssueCount": a.blocking_issue_count,
+            "autoRetryCount": a.auto_retry_count,
+        }
+        for a in run.attempts
+    ]
+
+
 def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
     output = run.test_output
     outcome = run.outcome
@@ -199,18 +215,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
         "knownIssueCount": run.known_issue_count,
         "flaky": run.flaky,
         "autoRetryCount": run.auto_retry_count,
-        "attempts": [
-            {
-                "runId": a.run_id,
-                "result": a.result.value,
-                "reason": cut(a.reason),
-                "url": run_link(run_url, a.run_id),
-                "issueCount": a.issue_count,
-                "blockingIssueCount": a.blocking_issue_count,
-                "autoRetryCount": a.auto_retry_count,
-            }
-            for a in run.attempts
-        ],
+        "attempts": _attempts(run, cut, run_url),
         "issues": listed_issues,
         "knownIssues": known,
         "steps": [_step(s, cut) for s in listed_steps(steps, MAX_LISTED)],
