@@ -4,6 +4,7 @@ only when asked, handed runs never, and the outputs and reports telling the same
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -56,6 +57,11 @@ def test_an_infrastructure_failure_is_retried_by_default_and_passes(
     [case] = [c for c in junit(job).iter("testcase") if c.find("flakyError") is not None]
     assert case.find("failure") is None
     assert "flaky" in job.summary
+    summary = html.unescape(job.summary)
+    assert "| PASS (flaky) |" in summary
+    [earlier] = run["attempts"]
+    assert f"Attempts: ⚠️ ERROR `{earlier['runId'][:8]}`" in summary
+    assert "→ ✅ PASS" in summary
 
 
 def test_a_failed_run_is_not_retried_unless_asked(sandbox: Any, tmp_path: Path) -> None:

@@ -152,10 +152,26 @@ def _issue_cell(run: RunVerdict) -> str:
 
 def _run_table_row(run: RunVerdict, run_url: str | None) -> str:
     feature = md_text(run.feature_name, 80) or "–"
+    result = f"{run.result.value} (flaky)" if run.flaky else run.result.value
     return (
         f"| {RESULT_EMOJI.get(run.result, '❔')} | {_run_cell(run, run_url)} | {feature} "
-        f"| {run.result.value} | {_issue_cell(run)} | {format_duration(run.duration_ms)} |"
+        f"| {result} | {_issue_cell(run)} | {format_duration(run.duration_ms)} |"
     )
+
+
+def _attempts_text(run: RunVerdict, run_url: str | None) -> str:
+    """``Attempts: ❌ FAILED `3f2a9c1e` (3 issues) → ✅ PASS `a81b07d4` (flaky)``; empty for
+    a run that ran once."""
+    if not run.attempts:
+        return ""
+
+    def one(attempt: RunVerdict) -> str:
+        emoji = RESULT_EMOJI.get(attempt.result, "❔")
+        issues = f" ({attempt.issue_count} issues)" if attempt.issue_count else ""
+        return f"{emoji} {attempt.result.value} {_run_cell(attempt, run_url)}{issues}"
+
+    flaky = " (flaky)" if run.flaky else ""
+    return "Attempts: " + " → ".join(one(a) for a in (*run.attempts, run)) + flaky
 
 
 def _run_table(verdict: Verdict, run_url: str | None, room: int) -> tuple[str, _Omitted]:
@@ -324,9 +340,13 @@ def _run_header(run: RunVerdict, run_url: str | None) -> str:
     link = run_link(run_url, run.run_id)
     if link is not None:
         facts.append(md_link("open on tester.army", link))
+    if run.auto_retry_count:
+        facts.append(f"tester.army retried it {run.auto_retry_count}×")
+    attempts = _attempts_text(run, run_url)
     return (
         f"### {RESULT_EMOJI.get(run.result, '❔')} {name} — {run.result.value}\n\n"
         f"{' · '.join(facts)}\\\n**Why:** {md_text(run.reason, 600)}"
+        + (f"\\\n{attempts}" if attempts else "")
     )
 
 
@@ -415,7 +435,9 @@ def _run_section(
 
 def _passing_line(run: RunVerdict, run_url: str | None) -> str:
     name = md_text(run.feature_name, 120) or "Run"
-    return f"- ✅ **{name}** ({_run_cell(run, run_url)}): {md_text(run.reason, 300)}"
+    attempts = _attempts_text(run, run_url)
+    suffix = f" — {attempts}" if attempts else ""
+    return f"- ✅ **{name}** ({_run_cell(run, run_url)}): {md_text(run.reason, 300)}{suffix}"
 
 
 # ---------------------------------------------------------------- the baseline
