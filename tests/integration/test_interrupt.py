@@ -268,3 +268,39 @@ def test_a_cancelled_job_still_deletes_the_app_it_uploaded(
     ]
     assert step.outputs["result"] == "CANCELLED"
     assert f"deleted app {app_id}" in step.report["notes"]
+
+
+def test_a_job_cancelled_during_the_upload_starts_nothing_and_still_writes_outputs(
+    sandbox_factory: Any, start_step: StartStep, tmp_path: Path
+) -> None:
+    """Storage holds the PUT; the signal ends the upload at once: no run is started, no app
+    was made, and the outputs say CANCELLED."""
+    sandbox = sandbox_factory(speed=1.0)
+    sandbox.faults.add(fault=Fault.slow(FOREVER_S), method="PUT", path="/storage/*")
+    test = sandbox.configure_test(scenario="passes")
+    build = tmp_path / "shop.apk"
+    build.write_bytes(b"PK" * 50_000)
+    step = start_step(
+        sandbox,
+        **{
+            "INPUT_TEST-ID": test.test_id,
+            "INPUT_PROJECT-ID": "7c1d0a52-3f4e-4b6a-9c8d-2e1f0a9b8c7d",
+            "INPUT_APP-PATH": str(build),
+        },
+    )
+    process = step.process
+    within(
+        PATIENCE_S,
+        lambda: (
+            process.poll() is not None
+            or (bool(sandbox.requests_for(method="PUT")) and catches(process.pid, signal.SIGTERM))
+        ),
+        "the upload under way",
+    )
+    stderr = interrupt(step, signal.SIGTERM)
+    assert process.returncode == 143, stderr
+    assert step.outputs["result"] == "CANCELLED"
+    assert step.outputs["appId"] == ""
+    routes = [e.route for e in sandbox.requests]
+    assert not [r for r in routes if "/runs" in r or r.endswith("/confirm")]
+    assert "interrupted while the app was uploaded" in step.summary
