@@ -90,6 +90,7 @@ def _verdict(
                 redactor=redactor,
                 on_progress=reporter.progress,
                 on_note=reporter.note,
+                on_transfer=reporter.transfer,
             )
         )
     except Exception as error:  # the last line of defence: never green

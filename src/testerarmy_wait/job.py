@@ -77,6 +77,7 @@ async def run_job(
     redactor: Redactor | None = None,
     on_progress: Callable[[Progress], None] = lambda _event: None,
     on_note: Callable[[str], None] = lambda _note: None,
+    on_transfer: Callable[[int, int, float], None] | None = None,
     clock: Clock = time.monotonic,
 ) -> Verdict:
     """The whole job; see the module docstring. ``redactor`` is the program's (none: the
@@ -99,6 +100,7 @@ async def run_job(
                 stop=stop,
                 on_progress=on_progress,
                 on_note=on_note,
+                on_transfer=on_transfer,
                 clock=clock,
             )
     finally:
@@ -151,6 +153,7 @@ async def _judged(
     stop: asyncio.Event,
     on_progress: Callable[[Progress], None],
     on_note: Callable[[str], None],
+    on_transfer: Callable[[int, int, float], None] | None,
     clock: Clock,
 ) -> Verdict:
     began = clock()
@@ -195,6 +198,7 @@ async def _judged(
             deadline=deadline,
             clock=clock,
             on_note=on_note,
+            on_transfer=on_transfer,
         )
     return replace(verdict, notes=(*notes, *verdict.notes))
 
@@ -210,6 +214,7 @@ async def _with_mobile(
     deadline: float,
     clock: Clock,
     on_note: Callable[[str], None],
+    on_transfer: Callable[[int, int, float], None] | None,
 ) -> Verdict:
     """The job with the build uploaded first and deleted afterwards (``mobile.flow``)."""
     from testerarmy_wait.mobile.flow import with_the_app  # only for mobile builds
@@ -229,6 +234,7 @@ async def _with_mobile(
         deadline=deadline,
         clock=clock,
         on_note=on_note,
+        on_transfer=on_transfer,
     )
 
 

@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
-from testerarmy_wait.ci.shared import Finished, reports_line, waiting_line, why
+from testerarmy_wait.ci.shared import (
+    Finished,
+    TransferLog,
+    reports_line,
+    transfer_line,
+    waiting_line,
+    why,
+)
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.policy import Result
 from testerarmy_wait.redaction import Redactor
@@ -275,6 +282,7 @@ class GitHubReporter:
         self._poll_token: str | None = None
         self._digest = ProgressDigest()
         self._redactor = redactor
+        self._transfers = TransferLog()
 
     def begin(self, run_ids: Sequence[str]) -> None:
         for secret in self._redactor.given:
@@ -300,6 +308,10 @@ class GitHubReporter:
 
     def results(self, text: str) -> None:
         self.cmds.raw_block(rendered(self._redactor, text))
+
+    def transfer(self, sent: int, total: int, elapsed_s: float) -> None:
+        if self._transfers.due(sent, total):
+            self.note(transfer_line(sent, total, elapsed_s))
 
     def note(self, message: str) -> None:
         if self._poll_token is not None:

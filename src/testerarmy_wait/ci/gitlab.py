@@ -10,7 +10,14 @@ from contextlib import contextmanager
 from typing import Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
-from testerarmy_wait.ci.shared import Finished, report_lines, waiting_line, write_results
+from testerarmy_wait.ci.shared import (
+    Finished,
+    TransferLog,
+    report_lines,
+    transfer_line,
+    waiting_line,
+    write_results,
+)
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.blocks import Block, report_blocks
@@ -77,6 +84,7 @@ class GitLabReporter:
         self._poll_open = False
         self._digest = ProgressDigest()
         self._redactor = redactor
+        self._transfers = TransferLog()
 
     def _line(self, text: str) -> None:
         self._raw(terminal_text(text))
@@ -98,6 +106,10 @@ class GitLabReporter:
         for line in self._digest.lines(event):
             self._open_poll_log()
             self._line(line)
+
+    def transfer(self, sent: int, total: int, elapsed_s: float) -> None:
+        if self._transfers.due(sent, total):
+            self.note(transfer_line(sent, total, elapsed_s))
 
     def note(self, message: str) -> None:
         self._line(message)

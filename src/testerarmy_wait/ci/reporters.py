@@ -25,6 +25,10 @@ class Reporter(Protocol):
 
     def progress(self, event: Progress) -> None: ...
 
+    def transfer(self, sent: int, total: int, elapsed_s: float) -> None:
+        """How an upload goes: a line every few seconds in a log, a live bar on a TTY."""
+        ...
+
     def note(self, message: str) -> None: ...
 
     def warning(self, message: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
@@ -24,6 +25,36 @@ class Finished:
     outputs: Mapping[str, str]
     run_url: str | None = None
     api_url: str | None = None  # as shown to a reader (secrets already taken out)
+
+
+class TransferLog:
+    """When a transfer's progress is worth a log line: every ``every_s`` seconds, and at its
+    end."""
+
+    def __init__(self, every_s: float = 5.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every_s = every_s
+        self._clock = clock
+        self._last: float | None = None
+
+    def due(self, sent: int, total: int) -> bool:
+        now = self._clock()
+        if sent >= total or self._last is None or now - self._last >= self.every_s:
+            self._last = now
+            return True
+        return False
+
+
+def transfer_line(sent: int, total: int, elapsed_s: float) -> str:
+    """``uploading: 412.0 MB of 1.1 GB (37%), 48.2 MB/s, about 14 s left``."""
+    from testerarmy_wait.uploaded import size_text
+
+    share = sent * 100 // total if total else 100
+    rate = sent / elapsed_s if elapsed_s > 0 else 0.0
+    left = (total - sent) / rate if rate > 0 else None
+    eta = f", about {left:.0f} s left" if left is not None and sent < total else ""
+    return (
+        f"uploading: {size_text(sent)} of {size_text(total)} ({share}%), {size_text(rate)}/s{eta}"
+    )
 
 
 def waiting_line(run_ids: Sequence[str]) -> str | None:

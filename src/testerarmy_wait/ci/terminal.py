@@ -10,7 +10,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final, TextIO
 
 from testerarmy_wait.ci.progress import ProgressDigest
-from testerarmy_wait.ci.shared import Finished, report_lines, waiting_line, write_results
+from testerarmy_wait.ci.shared import (
+    Finished,
+    TransferLog,
+    report_lines,
+    transfer_line,
+    waiting_line,
+    write_results,
+)
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.blocks import report_blocks
@@ -109,6 +116,22 @@ class StatusLine:
         self._emit(CLEAR_LINE + self._line())
         self._shown = True
 
+    def transfer(self, sent: int, total: int, elapsed_s: float) -> None:
+        """A live bar for an upload: ``[#########.........] 45% 412.0 MB of 912.0 MB ...``;
+        at its end, one line that stays."""
+        if sent >= total:
+            self.write(transfer_line(sent, total, elapsed_s))
+            return
+        now = self._clock()
+        if now - self._drawn_at < self.REDRAW_EVERY_S:
+            return
+        self._drawn_at = now
+        filled = sent * 20 // total if total else 20
+        bar = "[" + "#" * filled + "." * (20 - filled) + "] "
+        text = cap(bar + transfer_line(sent, total, elapsed_s), max(20, self._width() - 1))
+        self._emit(CLEAR_LINE + text)
+        self._shown = True
+
     def update(self, event: Progress) -> None:
         previous = self._runs.get(event.run_id)
         self._polls += event.polls - (previous.polls if previous is not None else 0)
@@ -142,6 +165,7 @@ class TerminalReporter:
         self.color = color
         self.status = StatusLine(stream, redactor, is_tty=is_tty)
         self._redactor = redactor
+        self._transfers = TransferLog()
 
     def results(self, text: str) -> None:
         write_results(self.results_stream, rendered(self._redactor, text))
@@ -152,6 +176,12 @@ class TerminalReporter:
 
     def progress(self, event: Progress) -> None:
         self.status.update(event)
+
+    def transfer(self, sent: int, total: int, elapsed_s: float) -> None:
+        if self.status.is_tty:
+            self.status.transfer(sent, total, elapsed_s)
+        elif self._transfers.due(sent, total):
+            self.status.write(transfer_line(sent, total, elapsed_s))
 
     def note(self, message: str) -> None:
         self.status.write(message)

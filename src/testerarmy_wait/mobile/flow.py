@@ -10,11 +10,11 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from testerarmy_wait.errors import ApiError, UsageError
 from testerarmy_wait.mobile.app_file import MobileBuild, upload_file
-from testerarmy_wait.mobile.upload import progress_line, upload_app
+from testerarmy_wait.mobile.upload import upload_app
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.start_request import with_app
 from testerarmy_wait.uploaded import UploadedApp
@@ -30,19 +30,7 @@ if TYPE_CHECKING:
     from testerarmy_wait.start_request import StartRequest
 
 Clock = Callable[[], float]
-#: Seconds between two progress lines in a CI log.
-PROGRESS_EVERY_S: Final = 5.0
-
-
-def _progress(on_note: Callable[[str], None], clock: Clock) -> Callable[[int, int, float], None]:
-    last = [clock()]
-
-    def told(sent: int, total: int, elapsed_s: float) -> None:
-        if sent >= total or clock() - last[0] >= PROGRESS_EVERY_S:
-            last[0] = clock()
-            on_note(progress_line(sent, total, elapsed_s))
-
-    return told
+Transfer = Callable[[int, int, float], None]  # bytes sent, total, seconds
 
 
 async def _upload(
@@ -54,6 +42,7 @@ async def _upload(
     deadline: float,
     clock: Clock,
     on_note: Callable[[str], None],
+    on_transfer: Transfer | None,
 ) -> UploadedApp:
     assert build.app is not None  # the caller checked
     project = build.project_id
@@ -72,7 +61,7 @@ async def _upload(
             deadline=deadline,
             clock=clock,
             route=route,
-            progress=_progress(on_note, clock),
+            progress=on_transfer,
         )
 
 
@@ -133,6 +122,7 @@ async def with_the_app(
     deadline: float,
     clock: Clock = time.monotonic,
     on_note: Callable[[str], None] = lambda _note: None,
+    on_transfer: Transfer | None = None,
 ) -> Verdict:
     """Upload (or take) the app, have ``judged`` start, wait and judge with it, delete it."""
     if build.app is None:
@@ -146,6 +136,7 @@ async def with_the_app(
             deadline=deadline,
             clock=clock,
             on_note=on_note,
+            on_transfer=on_transfer,
         )
     )
     uploaded = await _finished_upload(uploading, stop, policy, signals, redactor)

@@ -26,7 +26,7 @@ from testerarmy_wait.mobile.app_file import AppFile
 from testerarmy_wait.network import Route, is_loopback_host
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.schedule import retry_delays
-from testerarmy_wait.uploaded import UploadedApp, size_text
+from testerarmy_wait.uploaded import UploadedApp
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -37,17 +37,6 @@ Progress = Callable[[int, int, float], None]
 UPLOAD_CHUNK: Final = 4 * 1024 * 1024
 #: Seconds without a byte moving before one attempt is given up.
 STALL_TIMEOUT_S: Final = 60.0
-
-
-def progress_line(sent: int, total: int, elapsed_s: float) -> str:
-    """``uploading: 412.0 MB of 1.1 GB (37%), 48.2 MB/s, about 14 s left``."""
-    share = sent * 100 // total if total else 100
-    rate = sent / elapsed_s if elapsed_s > 0 else 0.0
-    left = (total - sent) / rate if rate > 0 else None
-    eta = f", about {left:.0f} s left" if left is not None and sent < total else ""
-    return (
-        f"uploading: {size_text(sent)} of {size_text(total)} ({share}%), {size_text(rate)}/s{eta}"
-    )
 
 
 def _check_upload_url(url: str) -> str:
