@@ -42,6 +42,11 @@ def main(
         "repeats them in other words beside a new one",
     )
     parser.add_argument(
+        "--mobile",
+        action="store_true",
+        help="show a mobile build: make a small .apk, upload it, test it and delete it",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit with the verdict's code instead of 0 when the demo worked",
@@ -49,6 +54,8 @@ def main(
     args = parser.parse_args(list(argv))
     if args.baseline:
         return _with_baseline(args.speed, env, stdout, stderr, wait=wait, strict=args.strict)
+    if args.mobile:
+        return _with_mobile_build(args.speed, env, stdout, stderr, wait=wait, strict=args.strict)
     with start_sandbox(speed=args.speed) as sandbox:
         run_id = sandbox.create_run(args.scenario)
         stdout.write(
@@ -70,6 +77,45 @@ def main(
         f"\nDemo finished. A CI job would exit with code {code} here "
         f"({'pass' if code == 0 else 'blocking issues found'}); the demo exits 0.\n"
     )
+    return 0
+
+
+def _with_mobile_build(
+    speed: float,
+    env: Mapping[str, str],
+    stdout: TextIO,
+    stderr: TextIO,
+    *,
+    wait: Wait,
+    strict: bool,
+) -> int:
+    """Upload a small stand-in .apk to the sandbox, test it, and delete it afterwards."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp, start_sandbox(speed=speed) as sandbox:
+        build = Path(tmp) / "demo-shop.apk"
+        build.write_bytes(b"PK\x03\x04" + b"demo android build " * 4096)
+        project = "7c1d0a52-3f4e-4b6a-9c8d-2e1f0a9b8c7d"
+        test_id = sandbox.configure_test(scenario="passes", project_id=project).test_id
+        stdout.write(
+            f"Demo with a mobile build: the sandbox API is at {sandbox.url}; uploading "
+            f"{build.name} to project {project} and testing it with test {test_id}.\n\n"
+        )
+        stdout.flush()
+        own = {k: v for k, v in env.items() if not k.startswith(_OWN_SETTINGS)}
+        demo_env = {
+            **own,
+            "TESTERARMY_API_KEY": sandbox.api_key,
+            "TESTERARMY_API_URL": sandbox.url,
+            "TESTERARMY_TEST_ID": test_id,
+            "TESTERARMY_APP_PATH": str(build),
+            "TESTERARMY_POLL_INTERVAL": "0.5",
+        }
+        code = wait([], demo_env, stdout, stderr)
+    if strict or code != ExitCode.OK:
+        return code
+    stdout.write("\nDemo finished: the build was uploaded, tested and deleted.\n")
     return 0
 
 

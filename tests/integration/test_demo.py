@@ -38,3 +38,12 @@ def test_the_baseline_demo_shows_known_issues_passing_and_the_new_one_failing(
 def test_strict_demo_exits_with_the_verdicts_code(tmp_path: Path, strict: bool) -> None:
     code, _text = demo(tmp_path, "--baseline", *(["--strict"] if strict else []))
     assert code == (1 if strict else 0)
+
+
+def test_the_mobile_demo_uploads_tests_and_deletes_a_build(tmp_path: Path) -> None:
+    code, text = demo(tmp_path, "--mobile")
+    assert code == 0, text
+    assert "uploaded demo-shop.apk" in text
+    assert "deleted app" in text
+    assert "PASS" in text
+    assert "Demo finished: the build was uploaded, tested and deleted." in text
