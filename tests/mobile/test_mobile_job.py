@@ -279,3 +279,22 @@ def test_a_pull_request_run_of_a_build_asks_for_its_app_and_no_url(
         "pullRequest": {"number": 12, "title": "New checkout", "commitSha": "abc123"},
         "mobile": {"appId": job.outputs["appId"]},
     }
+
+
+def test_a_group_webhook_run_of_a_build_asks_for_its_app(sandbox: Any, tmp_path: Path) -> None:
+    group = sandbox.configure_group(scenarios=("passes",))
+    webhook = sandbox.configure_webhook(group)
+    env = env_for(
+        sandbox,
+        **{
+            "INPUT_GROUP-WEBHOOK-URL": sandbox.url + webhook.path,
+            "INPUT_APP-PATH": str(apk(tmp_path)),
+        },
+    )
+    job = run_job(tmp_path, env)
+    assert job.code == 0, job.log
+    [start] = [e for e in sandbox.requests if "/groups/webhook/" in e.route]
+    assert start.request_json == {"platform": "android", "mobile": {"appId": job.outputs["appId"]}}
+    assert calls(sandbox)[-1][0] == "DELETE"
+    shown = [line for line in job.log.splitlines() if not line.startswith("::add-mask::")]
+    assert not [line for line in shown if webhook.secret in line]
