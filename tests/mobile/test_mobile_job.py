@@ -298,3 +298,47 @@ def test_a_group_webhook_run_of_a_build_asks_for_its_app(sandbox: Any, tmp_path:
     assert calls(sandbox)[-1][0] == "DELETE"
     shown = [line for line in job.log.splitlines() if not line.startswith("::add-mask::")]
     assert not [line for line in shown if webhook.secret in line]
+
+
+def test_a_webhook_build_with_nothing_naming_a_project_is_a_usage_error(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    webhook = sandbox.configure_webhook(sandbox.configure_group(scenarios=("passes",)))
+    env = env_for(
+        sandbox,
+        **{
+            "INPUT_GROUP-WEBHOOK-URL": sandbox.url + webhook.path,
+            "INPUT_APP-PATH": str(apk(tmp_path)),
+        },
+    )
+    del env["INPUT_PROJECT-ID"]
+    job = run_job(tmp_path, env)
+    assert (job.code, job.outputs["result"]) == (2, "ERROR")
+    assert "app-path: needs project-id" in job.log
+    assert sandbox.requests == []
+
+
+def test_the_sandbox_lists_and_deletes_apps(sandbox: Any, tmp_path: Path) -> None:
+    import httpx
+
+    test = sandbox.configure_test(scenario="passes")
+    env = env_for(
+        sandbox,
+        **{
+            "INPUT_TEST-ID": test.test_id,
+            "INPUT_APP-PATH": str(apk(tmp_path)),
+            "INPUT_DELETE-APP": "false",
+        },
+    )
+    app_id = run_job(tmp_path, env).outputs["appId"]
+    headers = {"Authorization": f"Bearer {sandbox.api_key}"}
+    listed = httpx.get(f"{sandbox.url}/v1/projects/{PROJECT}/mobile", headers=headers).json()
+    [app] = listed["apps"]
+    assert (app["id"], app["platform"], app["filename"]) == (app_id, "android", "shop-release.apk")
+    gone = httpx.delete(f"{sandbox.url}/v1/projects/{PROJECT}/mobile/{app_id}", headers=headers)
+    assert (gone.status_code, gone.json()) == (200, {"deleted": True})
+    again = httpx.delete(f"{sandbox.url}/v1/projects/{PROJECT}/mobile/{app_id}", headers=headers)
+    assert again.status_code == 404
+    assert httpx.get(f"{sandbox.url}/v1/projects/{PROJECT}/mobile", headers=headers).json() == {
+        "apps": []
+    }
