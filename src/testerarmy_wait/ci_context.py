@@ -104,6 +104,8 @@ class GitLabJob:
     job_url: str | None = None
     job_name: str = ""
     environment_url: str | None = None
+    pipeline_id: str = ""  # CI_PIPELINE_ID: the same for a retried job
+    job_id: str = ""  # CI_JOB_ID: new for a retried job
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,8 @@ def _gitlab(env: Mapping[str, str]) -> GitLabJob:
         job_url=_text(env, "CI_JOB_URL") or None,
         job_name=env.get("CI_JOB_NAME", ""),
         environment_url=_text(env, "CI_ENVIRONMENT_URL") or None,
+        pipeline_id=_text(env, "CI_PIPELINE_ID"),
+        job_id=_text(env, "CI_JOB_ID"),
     )
 
 

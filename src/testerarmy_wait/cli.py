@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from testerarmy_wait.ci.platform import Platform, platform_for
 from testerarmy_wait.ci.reporters import Finished, Reporter
@@ -26,6 +26,9 @@ from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.verdict import Verdict, internal_error, usage_error
+
+if TYPE_CHECKING:
+    from testerarmy_wait.rerun import AttemptState
 
 
 def _finish(
@@ -80,7 +83,11 @@ def _review_teller(
 
 
 def _verdict(
-    settings: Settings, handlers: StopSignals, redactor: Redactor, reporter: Reporter
+    settings: Settings,
+    handlers: StopSignals,
+    redactor: Redactor,
+    reporter: Reporter,
+    previous: AttemptState | None = None,
 ) -> Verdict:
     try:
         return asyncio.run(
@@ -88,6 +95,7 @@ def _verdict(
                 settings,
                 handlers,
                 redactor=redactor,
+                previous=previous,
                 on_progress=reporter.progress,
                 on_note=reporter.note,
                 on_transfer=reporter.transfer,
@@ -159,8 +167,9 @@ def run_wait(
                 report_dir=context.report_dir,
                 workspace=context.workspace,
             )
-        _begin(reporter, settings.run_ids, [*looked, *settings.notes], warned)
-        verdict = _verdict(settings, handlers, redactor, reporter)
+        previous, looked_back = platform.previous_attempt(settings, redactor)
+        _begin(reporter, settings.run_ids, [*looked, *settings.notes, *looked_back], warned)
+        verdict = _verdict(settings, handlers, redactor, reporter, previous)
         return _finish(
             verdict,
             reporter,

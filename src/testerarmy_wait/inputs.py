@@ -324,6 +324,13 @@ class Inputs:
         one_of(FlakyPolicy),
         "POLICY",
     )
+    rerun_failed_only: bool = setting(
+        True,
+        "on a re-run of the same job, start only the tests that did not pass in the "
+        "previous attempt (found in this job's pull/merge request comment) (default true)",
+        parse_bool,
+        "BOOL",
+    )
     wait: bool = setting(
         True,
         "wait for the runs this step starts (default true); false: start them, set the runIds "

@@ -22,7 +22,8 @@ from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.retrying import Retried, retry_failed
+from testerarmy_wait.rerun import plan, verified
+from testerarmy_wait.retrying import Retried, retry_failed, test_request
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.start_request import StartRequest
 from testerarmy_wait.starting import Started, start_runs
@@ -45,6 +46,7 @@ from testerarmy_wait.waiting import (
 
 if TYPE_CHECKING:
     from testerarmy_wait.baseline.model import Baseline
+    from testerarmy_wait.rerun import AttemptState
 
 #: At most this share of the timeout is kept back for the last look and for the cancels.
 RESERVE_SHARE: Final = 0.1
@@ -79,9 +81,11 @@ async def run_job(
     on_note: Callable[[str], None] = lambda _note: None,
     on_transfer: Callable[[int, int, float], None] | None = None,
     clock: Clock = time.monotonic,
+    previous: AttemptState | None = None,
 ) -> Verdict:
     """The whole job; see the module docstring. ``redactor`` is the program's (none: the
-    client's, which knows the key alone)."""
+    client's, which knows the key alone); ``previous`` what an earlier attempt of this CI
+    job left, when this is a re-run (only what did not pass then is started)."""
     stop = asyncio.Event()
     signals.attach(stop)
     try:
@@ -102,6 +106,7 @@ async def run_job(
                 on_note=on_note,
                 on_transfer=on_transfer,
                 clock=clock,
+                previous=previous,
             )
     finally:
         signals.detach()
@@ -155,6 +160,7 @@ async def _judged(
     on_note: Callable[[str], None],
     on_transfer: Callable[[int, int, float], None] | None,
     clock: Clock,
+    previous: AttemptState | None = None,
 ) -> Verdict:
     began = clock()
     end = began + settings.timeout_s
@@ -183,6 +189,7 @@ async def _judged(
             clock=clock,
             times=(began, end, deadline, last_look_s),
             baseline=baseline,
+            previous=previous,
         )
 
     if settings.mobile is None:
@@ -289,22 +296,23 @@ async def _started_and_judged(
     clock: Clock,
     times: tuple[float, float, float, float],
     baseline: Baseline | None,
+    previous: AttemptState | None = None,
 ) -> Verdict:
     """Start the runs (when asked to), wait for them, cancel what is to be cancelled, judge."""
     began, end, deadline, last_look_s = times
-    started = await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)
+    today = datetime.now(UTC).date()
+    waiter = _waiter(settings, client, (deadline, last_look_s), clock, on_progress)
+    reused, requests = await _reused(
+        settings, previous, waiter, stop=stop, baseline=baseline, today=today, on_note=on_note
+    )
+    started = await _start_all(
+        settings, requests, signals, client, stop=stop, deadline=deadline, clock=clock
+    )
     if isinstance(started, Verdict):
         return started.with_elapsed(clock() - began)
     _tell_started(started, on_note)
     if not settings.inputs.wait and not stop.is_set():  # handed to a later step
-        return handed_over(
-            started.targets,
-            settings.policy,
-            requests=client.requests,
-            elapsed_s=clock() - began,
-            batch_id=started.batch_id,
-        )
-    today = datetime.now(UTC).date()
+        return _handed(settings, client, reused, started, clock() - began)
     retried = await _waited(
         settings,
         client,
@@ -321,7 +329,7 @@ async def _started_and_judged(
         settings, client, started, retried, signals=signals, end=end, clock=clock
     )
     return decide(
-        outcomes,
+        reused + outcomes,
         settings.policy,
         elapsed_s=clock() - began,
         requests=client.requests,
@@ -332,6 +340,23 @@ async def _started_and_judged(
         today=today,
         earlier=retried.earlier,
         flaky_fails=settings.inputs.flaky == "fail",
+    )
+
+
+def _handed(
+    settings: Settings,
+    client: TesterArmyClient,
+    reused: list[RunOutcome],
+    started: Started,
+    elapsed_s: float,
+) -> Verdict:
+    """The runs handed to a later step (``wait: false``), reused ones first."""
+    return handed_over(
+        [(o.run_id, None) for o in reused] + started.targets,
+        settings.policy,
+        requests=client.requests,
+        elapsed_s=elapsed_s,
+        batch_id=started.batch_id,
     )
 
 
@@ -378,19 +403,10 @@ async def _waited(
     today: date,
 ) -> Retried:
     """Every run waited for, and the failed ones retried as the settings say."""
-    deadline, last_look_s = times
+    deadline, _last_look_s = times
     if stop.is_set():  # a signal came before the wait began: ask the API nothing more
         return Retried([interrupted_before_looking(r, t) for r, t in targets], {}, [])
-    options = WaitOptions(
-        deadline=deadline,
-        poll_interval_s=settings.poll_interval_s,
-        request_timeout_s=settings.request_timeout_s,
-        error_budget=settings.error_budget,
-        retry_base_s=min(1.0, settings.poll_interval_s),  # never slower than polling
-        last_look_timeout_s=max(0.1, last_look_s),
-        clock=clock,
-    )
-    waiter = Waiter(client, options, on_progress)
+    waiter = _waiter(settings, client, times, clock, on_progress)
     outcomes = await waiter.wait_all(targets, stop)
     if not settings.inputs.retries or settings.start is None or stop.is_set():
         return Retried(outcomes, {}, [])
@@ -408,6 +424,86 @@ async def _waited(
     for line in retried.notes:
         on_note(line)
     return retried
+
+
+def _waiter(
+    settings: Settings,
+    client: TesterArmyClient,
+    times: tuple[float, float],
+    clock: Clock,
+    on_progress: Callable[[Progress], None],
+) -> Waiter:
+    deadline, last_look_s = times
+    options = WaitOptions(
+        deadline=deadline,
+        poll_interval_s=settings.poll_interval_s,
+        request_timeout_s=settings.request_timeout_s,
+        error_budget=settings.error_budget,
+        retry_base_s=min(1.0, settings.poll_interval_s),  # never slower than polling
+        last_look_timeout_s=max(0.1, last_look_s),
+        clock=clock,
+    )
+    return Waiter(client, options, on_progress)
+
+
+async def _reused(
+    settings: Settings,
+    previous: AttemptState | None,
+    waiter: Waiter,
+    *,
+    stop: asyncio.Event,
+    baseline: Baseline | None,
+    today: date,
+    on_note: Callable[[str], None],
+) -> tuple[list[RunOutcome], tuple[StartRequest, ...] | None]:
+    """On a re-run: the previous attempt's passing runs the API still says passed (looked at
+    once each), and what to start (None: as the settings say)."""
+    if previous is None or settings.start is None:
+        return [], None
+    chosen = plan(settings.start, previous)
+    on_note(f"re-run of this job: {chosen.note}")
+    claimed = list(chosen.reuse)
+    looked = await waiter.wait_all([(run_id, None) for _test, run_id in claimed], stop)
+    judged = [decide([o], settings.policy, baseline=baseline, today=today).runs[0] for o in looked]
+    kept, again = verified(claimed, judged)
+    reused = [replace(run.outcome, previous_attempt=True) for run in kept if run.outcome]
+    for run in kept:
+        on_note(f"run {run.run_id} passed in the previous attempt: not started again")
+    requests = chosen.requests
+    if again:
+        on_note(f"{len(again)} of the previous attempt's passing runs no longer pass: run again")
+        more = tuple(test_request(settings.start, test_id) for test_id in again)
+        requests = None if settings.start.kind == "test" else (*(requests or ()), *more)
+    return reused, requests
+
+
+async def _start_all(
+    settings: Settings,
+    requests: tuple[StartRequest, ...] | None,
+    signals: StopSignals,
+    client: TesterArmyClient,
+    *,
+    stop: asyncio.Event,
+    deadline: float,
+    clock: Clock,
+) -> Started | Verdict:
+    """What ``requests`` start (None: what the settings say), one after another."""
+    if requests is None:
+        return await _start(settings, signals, client, stop=stop, deadline=deadline, clock=clock)
+    targets: list[tuple[str, Trigger | None]] = []
+    for request in requests:
+        started = await _start(
+            replace(settings, start=request),
+            signals,
+            client,
+            stop=stop,
+            deadline=deadline,
+            clock=clock,
+        )
+        if isinstance(started, Verdict):
+            return started
+        targets += started.targets
+    return Started(targets)
 
 
 async def _retried(

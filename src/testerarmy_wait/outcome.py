@@ -42,6 +42,8 @@ class RunOutcome:
     trigger: Trigger | None = None
     cancel_requested: bool = False  # we asked the API to cancel it
     unknown_statuses: tuple[str, ...] = field(default=())
+    #: A run of an earlier attempt of this CI job that passed, reused (``rerun-failed-only``).
+    previous_attempt: bool = False
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,16 @@ def retryable(run: RunVerdict, retry_on: RetryOn) -> bool:
     return retry_on == "failed" and run.result is Result.FAILED and bool(run.blocking_issues)
 
 
+def test_request(original: StartRequest, test_id: str) -> StartRequest:
+    """A test run of one member of what ``original`` starts (a group, a project's pull-request
+    run, a webhook): the fields a test run also takes, and the build's app."""
+    body: dict[str, object] = {k: original.body[k] for k in _TEST_RUN_FIELDS if k in original.body}
+    mobile = original.body.get("mobile")
+    if isinstance(mobile, dict) and mobile.get("appId"):
+        body["appId"] = mobile["appId"]
+    return StartRequest("test", test_id, body)
+
+
 def retry_request(original: StartRequest, run: RunVerdict) -> StartRequest | None:
     """The request that starts ``run`` again: the same one for a test or a pull-request run;
     a test run of the member's test for a group or webhook run (None when the run does not
@@ -53,11 +63,7 @@ def retry_request(original: StartRequest, run: RunVerdict) -> StartRequest | Non
     test_id = run.run.test_id if run.run is not None else None
     if not test_id:
         return None
-    body: dict[str, object] = {k: original.body[k] for k in _TEST_RUN_FIELDS if k in original.body}
-    mobile = original.body.get("mobile")
-    if isinstance(mobile, dict) and mobile.get("appId"):
-        body["appId"] = mobile["appId"]
-    return StartRequest("test", test_id, body)
+    return test_request(original, test_id)
 
 
 def expected_seconds(run: RunVerdict) -> float:

@@ -73,6 +73,11 @@ class RunVerdict:
         return bool(self.attempts) and self.result is Result.PASS and self.outcome is not None
 
     @property
+    def from_previous_attempt(self) -> bool:
+        """Passed in an earlier attempt of this CI job, and not started again."""
+        return self.outcome is not None and self.outcome.previous_attempt
+
+    @property
     def attempt_count(self) -> int:
         return 1 + len(self.attempts)
 
@@ -297,6 +302,8 @@ def judge_run(
     status = run.status if run is not None else "unknown"
     if outcome.stop is StopReason.FINISHED and run is not None:
         result, reason = classify_run(run, policy, known)
+        if outcome.previous_attempt and result is Result.PASS:
+            reason = f"{PREVIOUS_ATTEMPT}: not started again ({reason})"
     elif outcome.stop is StopReason.TIMEOUT:
         result = Result.TIMEOUT
         reason = outcome.problem or f"still {status} when the deadline passed"
@@ -371,6 +378,8 @@ def _headline(result: Result, runs: Sequence[RunVerdict]) -> str:
         parts += [_count(known, "known issue")] if known else []
         flaky = sum(1 for r in runs if r.flaky)
         parts += [f"{flaky} flaky: passed on a retry"] if flaky else []
+        earlier = sum(1 for r in runs if r.from_previous_attempt)
+        parts += [f"{earlier} from the previous attempt"] if earlier else []
         suffix = f" ({', '.join(parts)})" if parts else ""
         return f"PASS: {runs_text}{suffix}"
     prefix = f"{result.value}: "
@@ -447,6 +456,7 @@ def decide(
 
 
 FLAKY_FAILS = "flaky: "
+PREVIOUS_ATTEMPT = "passed in the previous attempt of this CI job"
 
 
 def with_attempts(

@@ -285,6 +285,10 @@ class FakeForge:
             request.method == "PATCH"
         ):
             return self._edit(self.state.comments, int(m[1]), request, GITHUB_COMMENT_MAX)
+        if (m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/comments/(\d+)", path)) and (
+            request.method == "GET"
+        ):
+            return self._one(self.state.comments, int(m[1]), github=True)
         if (m := re.fullmatch(r"/repos/([^/]+/[^/]+)/commits/([^/]+)/pulls", path)) and (
             request.method == "GET"
         ):
@@ -318,7 +322,24 @@ class FakeForge:
             request.method == "PUT"
         ):
             return self._edit(self.state.notes, int(m[1]), request, GITLAB_NOTE_MAX)
+        if (m := re.fullmatch(r"/projects/[^/]+/merge_requests/\d+/notes/(\d+)", path)) and (
+            request.method == "GET"
+        ):
+            return self._one(self.state.notes, int(m[1]), github=False)
         return 404, {}, {"message": "404 Not found"}
+
+    def _one(
+        self, threads: dict[tuple[str, int], list[Comment]], comment_id: int, *, github: bool
+    ) -> tuple[int, dict[str, str], Any]:
+        for items in threads.values():
+            for c in items:
+                if c.id == comment_id and github:
+                    user = {"login": c.author, "type": c.author_type, "id": c.author_id}
+                    return 200, {}, {"id": c.id, "body": c.body, "user": user}
+                if c.id == comment_id:
+                    author = {"id": c.author_id, "username": c.author}
+                    return 200, {}, {"id": c.id, "body": c.body, "author": author}
+        return 404, {}, {"message": "Not Found"}
 
     def _page(
         self, items: list[Comment], request: Received, link_path: str | None

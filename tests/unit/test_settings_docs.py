@@ -44,6 +44,7 @@ COMPONENT_LEAVES_OUT = {
     "deployment-environment": "GitHub only (deployment_status events)",
     "ready-header": "a secret",
     "ready-status": "a variable",
+    "rerun-failed-only": "a variable",
     "app-id": "a variable",
     "retry-on": "a variable",
     "flaky": "a variable",

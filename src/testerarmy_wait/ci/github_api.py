@@ -230,6 +230,31 @@ async def post_check_run(
     return f"check run {name!r}: {conclusion(verdict)}, {len(items)} annotations"
 
 
+def _headers(token: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/vnd.github+json, application/json",
+        "X-GitHub-Api-Version": "2022-11-28",
+    }
+
+
+async def own_comment(
+    pr: PullRequest,
+    *,
+    token: str,
+    redactor: Redactor,
+    route: Route | None,
+    budget_s: float,
+    api_factory: Callable[..., ForgeApi] = ForgeApi,
+) -> str | None:
+    """The whole text of this job's comment on the pull request, when the token wrote one."""
+    async with api_factory(
+        pr.api_url, _headers(token), redactor=redactor, route=route, budget_s=budget_s
+    ) as api:
+        me = await token_account(api)
+        return await sticky.read_own(api, _thread(pr), comment_key(pr.key_source), me)
+
+
 async def publish(
     pr: PullRequest,
     *,
@@ -240,19 +265,18 @@ async def publish(
     run_url: str | None,
     redactor: Redactor,
     route: Route | None,
+    hidden: str | None = None,
     api_factory: Callable[..., ForgeApi] = ForgeApi,
 ) -> tuple[list[str], list[str]]:
-    """Everything this job tells the pull request: (what was done, warnings)."""
+    """Everything this job tells the pull request: (what was done, warnings); ``hidden`` is
+    a line kept at the end of the comment for the next attempt of the job."""
     done: list[str] = []
     warnings: list[str] = []
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Accept": "application/vnd.github+json, application/json",
-        "X-GitHub-Api-Version": "2022-11-28",
-    }
     key = comment_key(pr.key_source)
     body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url, redactor=redactor)
-    async with api_factory(pr.api_url, headers, redactor=redactor, route=route) as api:
+    text = body.split("\n", 1)[1]  # the comment without its marker, for the check run
+    body = f"{body}\n{hidden}" if hidden else body
+    async with api_factory(pr.api_url, _headers(token), redactor=redactor, route=route) as api:
         if mode != "off":
             where = f"pull request #{pr.number}"
             try:
@@ -276,7 +300,6 @@ async def publish(
             except ForgeError as error:
                 warnings.append(_why(error, f"comment on {where}"))
         if check_run:
-            text = body.split("\n", 1)[1]  # the comment without its marker
             try:
                 done.append(
                     await post_check_run(api, pr, verdict=verdict, text=text, redactor=redactor)

@@ -88,6 +88,23 @@ def _why(error: ForgeError, mr: MergeRequest) -> str:
     return f"{what}: {error}"
 
 
+async def own_note(
+    mr: MergeRequest,
+    *,
+    token: str,
+    redactor: Redactor,
+    route: Route | None,
+    budget_s: float,
+    api_factory: Callable[..., ForgeApi] = ForgeApi,
+) -> str | None:
+    """The whole text of this job's note on the merge request, when the token wrote one."""
+    async with api_factory(
+        mr.api_url, {"PRIVATE-TOKEN": token}, redactor=redactor, route=route, budget_s=budget_s
+    ) as api:
+        me = await token_account(api)
+        return await sticky.read_own(api, _thread(mr), comment_key(mr.key_source), me)
+
+
 async def publish(
     mr: MergeRequest,
     *,
@@ -97,13 +114,16 @@ async def publish(
     run_url: str | None,
     redactor: Redactor,
     route: Route | None,
+    hidden: str | None = None,
     api_factory: Callable[..., ForgeApi] = ForgeApi,
 ) -> tuple[list[str], list[str]]:
-    """The note this job leaves on the merge request: (what was done, warnings)."""
+    """The note this job leaves on the merge request: (what was done, warnings); ``hidden``
+    is a line kept at the end of the note for the next attempt of the job."""
     if mode == "off":
         return [], []
     key = comment_key(mr.key_source)
     body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url, redactor=redactor)
+    body = f"{body}\n{hidden}" if hidden else body
     where = f"merge request !{mr.iid}"
     async with api_factory(
         mr.api_url, {"PRIVATE-TOKEN": token}, redactor=redactor, route=route

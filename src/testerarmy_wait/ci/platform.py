@@ -16,7 +16,11 @@ from testerarmy_wait.redaction import Redactor
 if TYPE_CHECKING:
     from testerarmy_wait.ci.reporters import Reporter
     from testerarmy_wait.config import Settings
+    from testerarmy_wait.rerun import AttemptState
     from testerarmy_wait.verdict import Verdict
+
+#: The previous attempt of this job, and lines for the log.
+LookedBack = tuple["AttemptState | None", list[str]]
 
 
 class Platform(Protocol):
@@ -37,6 +41,11 @@ class Platform(Protocol):
         """Tell the pull (merge) request: (what was done, warnings); never raises."""
         ...
 
+    def previous_attempt(self, settings: Settings, redactor: Redactor) -> LookedBack:
+        """What the previous attempt of this CI job left (``rerun-failed-only``); never
+        raises."""
+        ...
+
 
 @dataclass(frozen=True)
 class _Base:
@@ -44,6 +53,13 @@ class _Base:
 
     def change_request(self) -> ChangeRequest:
         return self.context.change
+
+    def previous_attempt(self, settings: Settings, redactor: Redactor) -> LookedBack:
+        from testerarmy_wait.ci.previous_attempt import look_back  # only when starting runs
+
+        if settings.start is None:
+            return None, []
+        return look_back(settings, self.context, redactor)
 
 
 @dataclass(frozen=True)

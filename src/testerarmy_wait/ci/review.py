@@ -12,6 +12,7 @@ from testerarmy_wait.ci_context import CIContext
 from testerarmy_wait.config import Settings
 from testerarmy_wait.network import route_for
 from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.rerun import attempt_key, start_key, state_line, state_of
 from testerarmy_wait.verdict import Verdict
 
 Told = tuple[list[str], list[str]]  # (what was done, warnings)
@@ -24,6 +25,15 @@ def safely(tell: Callable[[], Told], redactor: Redactor) -> Told:
     except Exception as error:  # never the job's problem
         message = redactor.message(f"{type(error).__name__}: {error}")
         return [], [f"could not tell the pull/merge request: {message}"]
+
+
+def hidden_state(settings: Settings, context: CIContext, verdict: Verdict) -> str | None:
+    """The line the comment keeps for the next attempt of this job (``rerun-failed-only``):
+    only for runs this step started, on a platform that names its attempts."""
+    key = attempt_key(context)
+    if settings.start is None or key is None or not settings.inputs.rerun_failed_only:
+        return None
+    return state_line(state_of(verdict.runs, key, start_key(settings.start)))
 
 
 def tell_github(
@@ -55,6 +65,7 @@ def tell_github(
             run_url=settings.run_url,
             redactor=redactor,
             route=route_for(pr.api_url, context.network_env),
+            hidden=hidden_state(settings, context, verdict),
         )
     )
 
@@ -82,5 +93,6 @@ def tell_gitlab(
             run_url=settings.run_url,
             redactor=redactor,
             route=route_for(mr.api_url, context.network_env),
+            hidden=hidden_state(settings, context, verdict),
         )
     )

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from testerarmy_wait.ci.forge import ForgeApi, ForgeError, read_page
+from testerarmy_wait.ci.forge import ForgeApi, ForgeError, keeping, parse, read_page
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.report.comment import Existing, decide, read_marker, verdict_state
 from testerarmy_wait.report.escape import one_line
@@ -171,6 +171,19 @@ async def find(api: ForgeApi, thread: Thread, key: str, me: Author) -> Found:
         if found.ours is not None or last:
             return Found(found.ours, tuple(dict.fromkeys(strangers)))
     return Found(None, tuple(dict.fromkeys(strangers)))
+
+
+async def read_own(api: ForgeApi, thread: Thread, key: str, me: Author) -> str | None:
+    """The whole text of the comment ``me`` wrote for this job, or None when there is none."""
+    found = await find(api, thread, key, me)
+    if found.ours is None:
+        return None
+    read = functools.partial(parse, hook=keeping({"body": None}))
+    data, _headers = await api.call(
+        "GET", thread.edit_path.format(id=found.ours.id), ok=(200,), read=read
+    )
+    body = data.get("body") if isinstance(data, dict) else None
+    return body if isinstance(body, str) else None
 
 
 def strangers_line(where: str, logins: Sequence[str], redactor: Redactor) -> str:

@@ -214,6 +214,7 @@ def _run(run: RunVerdict, run_url: str | None) -> dict[str, Any]:
         "blockingIssueCount": run.blocking_issue_count,
         "knownIssueCount": run.known_issue_count,
         "flaky": run.flaky,
+        "previousAttempt": run.from_previous_attempt,
         "autoRetryCount": run.auto_retry_count,
         "attempts": _attempts(run, cut, run_url),
         "issues": listed_issues,

@@ -189,9 +189,11 @@ def _result_case(suite: _Suite, run: RunVerdict) -> None:
         suite.failure(
             suite.case(_attr("Run result: FAILED"), duration), "FAILED", reason, _body(run.reason)
         )
-    elif output is None or not (output.steps or output.issues):
+    elif output is None or not (output.steps or output.issues) or run.from_previous_attempt:
+        earlier = " (previous attempt)" if run.from_previous_attempt else ""
         suite.output(
-            suite.case(_attr(f"Run result: {run.result.value}"), duration), _body(run.reason)
+            suite.case(_attr(f"Run result: {run.result.value}{earlier}"), duration),
+            _body(run.reason),
         )
 
 

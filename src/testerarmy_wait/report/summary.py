@@ -153,6 +153,7 @@ def _issue_cell(run: RunVerdict) -> str:
 def _run_table_row(run: RunVerdict, run_url: str | None) -> str:
     feature = md_text(run.feature_name, 80) or "–"
     result = f"{run.result.value} (flaky)" if run.flaky else run.result.value
+    result += " (previous attempt)" if run.from_previous_attempt else ""
     return (
         f"| {RESULT_EMOJI.get(run.result, '❔')} | {_run_cell(run, run_url)} | {feature} "
         f"| {result} | {_issue_cell(run)} | {format_duration(run.duration_ms)} |"
