@@ -17,6 +17,7 @@ import pytest
 from testerarmy_wait.sandbox import Sandbox
 from tests.container.engine import ROOT
 from tests.pipelines.conftest import (
+    Completed,
     act_command,
     baseline_for,
     run_tool,
@@ -657,3 +658,102 @@ def test_start_in_one_job_and_gate_in_the_next(
     assert "CHECKED gate" in result.log
     posts = [e for e in sandbox.requests if e.method == "POST"]
     assert len(posts) == 1  # started once, by the first job
+
+
+RERUN_WORKFLOW = ".github/workflows/rerun.yml"
+RERUN_WORKFLOW_TEXT = """\
+on: pull_request
+permissions:
+  contents: read
+  pull-requests: write
+jobs:
+  qa:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: qa
+        uses: ./
+        continue-on-error: true
+        with:
+          group-id: "@GROUP_ID@"
+          api-key: ${{ secrets.TESTERARMY_API_KEY }}
+          api-url: "@API_URL@"
+          poll-interval: "0.2"
+          timeout: "120"
+      - shell: bash
+        env:
+          RESULT: ${{ steps.qa.outputs.result }}
+          ATTEMPT: ${{ github.run_attempt }}
+        run: echo "CHECKED attempt=$ATTEMPT result=$RESULT"
+"""
+
+
+def test_a_job_re_run_starts_only_the_test_that_failed_in_the_first_attempt(
+    act: str,
+    image: str,
+    sandbox_factory: Callable[..., Sandbox],
+    make_repo: Callable[[dict[str, str], bool], Path],
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from tests.fakes.forge import FakeForge
+
+    sandbox = sandbox_factory()
+    group = sandbox.configure_group(scenarios=("passes", "flaky"))
+    passing, failing = (m.test_id for m in group.members)
+    workflow = RERUN_WORKFLOW_TEXT.replace("@API_URL@", sandbox.url).replace(
+        "@GROUP_ID@", group.group_id
+    )
+    repo = make_repo(
+        {RERUN_WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True
+    )
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "number": 23,
+                "pull_request": {"number": 23, "head": {"sha": "d" * 40, "ref": "feature"}},
+                "repository": {"full_name": "octo/shop"},
+            }
+        ),
+        encoding="utf-8",
+    )
+
+    def started(test_id: str) -> int:
+        return sum(1 for e in sandbox.requests if e.route == f"/v1/tests/{test_id}/runs")
+
+    with FakeForge() as forge:
+
+        def attempt(n: str) -> Completed:
+            return run_tool(
+                act_command(
+                    act,
+                    "pull_request",
+                    RERUN_WORKFLOW,
+                    "-e",
+                    str(event),
+                    "--secret",
+                    f"TESTERARMY_API_KEY={sandbox.api_key}",
+                    "--secret",
+                    f"GITHUB_TOKEN={forge.state.github_token}",
+                    "--env",
+                    f"GITHUB_API_URL={forge.github_url}",
+                    "--env",
+                    "GITHUB_REPOSITORY=octo/shop",
+                    "--env",
+                    "GITHUB_RUN_ID=4242",
+                    "--env",
+                    f"GITHUB_RUN_ATTEMPT={n}",
+                ),
+                cwd=repo,
+            )
+
+        first = attempt("1")
+        assert "CHECKED attempt=1 result=FAILED" in first.log, first.tail()
+        second = attempt("2")
+        assert "CHECKED attempt=2 result=PASS" in second.log, second.tail()
+    group_route = f"/v1/groups/{group.group_id}/runs"
+    assert sum(1 for e in sandbox.requests if e.route == group_route) == 1  # the first only
+    assert (started(passing), started(failing)) == (0, 1)  # the second, only what failed
+    assert "passed in the previous attempt: not started again" in second.log
