@@ -540,4 +540,5 @@ async def _retried(
         wait=wait,
         left_s=lambda: deadline - clock(),
         stop=stop,
+        typical_s=waiter.typical_s,
     )

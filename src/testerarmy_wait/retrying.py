@@ -1,7 +1,8 @@
 """Retrying runs this step started: a run that ended ``ERROR`` because the infrastructure
 broke (``status: failed``) or, with ``retry-on: failed``, one whose result blocks (``FAILED``
 with blocking issues not in the baseline) is started again with the same trigger and waited
-for, up to ``retries`` times, within the one deadline. A run the step was handed is never
+for, up to ``retries`` times, within the one deadline (never when less is left than the
+test usually takes). A run the step was handed is never
 started again. A group's failed members are started again one by one, as test runs of their
 tests (a batch rerun would start the members that passed too).
 
@@ -12,6 +13,7 @@ does it.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -66,9 +68,11 @@ def retry_request(original: StartRequest, run: RunVerdict) -> StartRequest | Non
     return test_request(original, test_id)
 
 
-def expected_seconds(run: RunVerdict) -> float:
-    """How long another attempt may take: the failed attempt's own duration (its test's
-    latest), at least ``MIN_RETRY_S``."""
+def expected_seconds(run: RunVerdict, typical_s: float | None = None) -> float:
+    """How long another attempt may take: the test's typical duration from its history when
+    known, else the failed attempt's own duration; at least ``MIN_RETRY_S``."""
+    if typical_s is not None and math.isfinite(typical_s) and typical_s > 0:
+        return max(MIN_RETRY_S, typical_s)
     duration_ms = run.duration_ms
     return max(MIN_RETRY_S, (duration_ms or 0) / 1000)
 
@@ -105,6 +109,7 @@ async def retry_failed(
     wait: Wait,
     left_s: Callable[[], float],
     stop: asyncio.Event,
+    typical_s: Callable[[str | None], float | None] = lambda _test: None,
 ) -> Retried:
     """Start again what ``retryable`` picks, up to ``retries`` times each."""
     earlier: dict[str, tuple[RunOutcome, ...]] = {}
@@ -120,10 +125,11 @@ async def retry_failed(
             if again is None:
                 notes.append(f"run {run.run_id}: not retried: the run names no test")
                 continue
-            if left_s() < expected_seconds(run):
+            needed = expected_seconds(run, typical_s(run.run.test_id if run.run else None))
+            if left_s() < needed:
                 notes.append(
                     f"run {run.run_id}: not retried: {left_s():.0f} s left, its test "
-                    f"takes about {expected_seconds(run):.0f} s"
+                    f"takes about {needed:.0f} s"
                 )
                 continue
             try:

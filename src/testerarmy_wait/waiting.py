@@ -122,6 +122,13 @@ class HistoryBook:
         except TimeoutError:
             return None
 
+    def known(self, test_id: str) -> Expectation | None:
+        """The test's expectation when it has already been fetched (no request is made)."""
+        fetch = self._fetches.get(test_id)
+        if fetch is None or not fetch.done() or fetch.cancelled() or fetch.exception():
+            return None
+        return fetch.result()
+
     async def close(self) -> None:
         """Stop the fetches still under way: no request after the wait."""
         await cancel_pending(self._fetches.values())
@@ -157,6 +164,11 @@ class Waiter:
         self._history = HistoryBook(client, timeout_s=options.request_timeout_s)
         self._feed: ListFeed | None = None
         self._open_in_project: Counter[str] = Counter()
+
+    def typical_s(self, test_id: str | None) -> float | None:
+        """How long the test's runs usually take, when its history was read while waiting."""
+        expectation = self._history.known(test_id) if test_id else None
+        return expectation.median_s if expectation is not None else None
 
     def _report(self, watch: _Watch, note: str | None = None) -> None:
         elapsed = self._opt.clock() - self._began

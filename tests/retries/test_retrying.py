@@ -11,7 +11,13 @@ import pytest
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import Policy
-from testerarmy_wait.retrying import MIN_RETRY_S, retry_failed, retry_request, retryable
+from testerarmy_wait.retrying import (
+    MIN_RETRY_S,
+    expected_seconds,
+    retry_failed,
+    retry_request,
+    retryable,
+)
 from testerarmy_wait.start_request import StartRequest
 from testerarmy_wait.verdict import RunVerdict, judge_run
 
@@ -78,7 +84,14 @@ class Loop:
         return [RunOutcome(run_id, StopReason.FINISHED, data, trigger=trigger)]
 
 
-def go(loop: Loop, first: RunOutcome, *, retries: int, left_s: float = 1000.0) -> Any:
+def go(
+    loop: Loop,
+    first: RunOutcome,
+    *,
+    retries: int,
+    left_s: float = 1000.0,
+    typical_s: float | None = None,
+) -> Any:
     return asyncio.run(
         retry_failed(
             [first],
@@ -92,6 +105,7 @@ def go(loop: Loop, first: RunOutcome, *, retries: int, left_s: float = 1000.0) -
             wait=loop.wait,
             left_s=lambda: left_s,
             stop=asyncio.Event(),
+            typical_s=lambda _test: typical_s,
         )
     )
 
@@ -115,6 +129,18 @@ def test_no_retry_starts_when_less_time_is_left_than_an_attempt_takes() -> None:
     assert retried.earlier == {}
     [note] = retried.notes
     assert "not retried" in note
+
+
+def test_the_tests_typical_duration_from_its_history_decides_whether_a_retry_fits() -> None:
+    loop = Loop("PASS")
+    retried = go(loop, first_failed(), retries=1, left_s=400, typical_s=500)
+    assert loop.started == 0
+    [note] = retried.notes
+    assert "400 s left, its test takes about 500 s" in note
+    fits = go(Loop("PASS"), first_failed(), retries=1, left_s=400, typical_s=300)
+    assert [o.run_id for o in fits.outcomes] == ["r-2"]
+    assert expected_seconds(judged(run()), float("nan")) == expected_seconds(judged(run()))
+    assert expected_seconds(judged(run()), 1.0) == MIN_RETRY_S
 
 
 @pytest.mark.parametrize("retries", [1, 2, 3])
