@@ -316,11 +316,11 @@ async def _started_and_judged(
     retried = await _waited(
         settings,
         client,
+        waiter,
         started.targets,
         stop=stop,
-        times=(deadline, last_look_s),
+        deadline=deadline,
         clock=clock,
-        on_progress=on_progress,
         on_note=on_note,
         baseline=baseline,
         today=today,
@@ -392,21 +392,19 @@ def _tell_started(started: Started, on_note: Callable[[str], None]) -> None:
 async def _waited(
     settings: Settings,
     client: TesterArmyClient,
+    waiter: Waiter,
     targets: list[tuple[str, Trigger | None]],
     *,
     stop: asyncio.Event,
-    times: tuple[float, float],
+    deadline: float,
     clock: Clock,
-    on_progress: Callable[[Progress], None],
     on_note: Callable[[str], None],
     baseline: Baseline | None,
     today: date,
 ) -> Retried:
     """Every run waited for, and the failed ones retried as the settings say."""
-    deadline, _last_look_s = times
     if stop.is_set():  # a signal came before the wait began: ask the API nothing more
         return Retried([interrupted_before_looking(r, t) for r, t in targets], {}, [])
-    waiter = _waiter(settings, client, times, clock, on_progress)
     outcomes = await waiter.wait_all(targets, stop)
     if not settings.inputs.retries or settings.start is None or stop.is_set():
         return Retried(outcomes, {}, [])
@@ -426,7 +424,7 @@ async def _waited(
     return retried
 
 
-def _waiter(
+def _waiter(  # one per job: the re-run's look at earlier runs, the wait, the retries
     settings: Settings,
     client: TesterArmyClient,
     times: tuple[float, float],

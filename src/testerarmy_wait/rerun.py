@@ -61,11 +61,16 @@ class AttemptKey:
 def attempt_key(context: CIContext) -> AttemptKey | None:
     """This job's CI run and attempt, or None where the platform names none."""
     github, gitlab = context.github, context.gitlab
-    if github is not None and github.run_id and github.run_attempt.isdigit():
+    if github is not None and github.run_id and _number(github.run_attempt):
         return AttemptKey(_hash("github|" + github.run_id), github.run_attempt, True)
-    if gitlab is not None and gitlab.pipeline_id and gitlab.job_id.isdigit():
+    if gitlab is not None and gitlab.pipeline_id and _number(gitlab.job_id):
         return AttemptKey(_hash("gitlab|" + gitlab.pipeline_id), gitlab.job_id, False)
     return None
+
+
+def _number(text: str) -> bool:
+    """Whether ``text`` is an attempt as the state line writes it: 1 to 20 ASCII digits."""
+    return 0 < len(text) <= 20 and text.isascii() and text.isdigit()
 
 
 def start_key(request: StartRequest) -> str:
@@ -126,7 +131,7 @@ def state_line(state: AttemptState) -> str:
 
 def read_state(body: str) -> AttemptState | None:
     """The state on the last line of a comment ``body``, or None when there is none."""
-    match = _STATE_RE.search(body[-(MAX_STATE_CHARS + 16) :])
+    match = _STATE_RE.search(body, max(0, len(body) - MAX_STATE_CHARS - 16))
     if match is None:
         return None
     passed = tuple((pair[:36], pair[37:]) for pair in match["passed"].split(",") if pair)

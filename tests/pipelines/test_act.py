@@ -8,6 +8,7 @@ act has no network inside its own ``docker build`` on a bridgeless engine, so th
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from testerarmy_wait.sandbox import Sandbox
 from tests.container.engine import ROOT
+from tests.fakes.forge import FakeForge
 from tests.pipelines.conftest import (
     Completed,
     act_command,
@@ -233,6 +235,48 @@ jobs:
 """
 
 
+def pull_request_command(
+    act: str,
+    workflow: str,
+    tmp_path: Path,
+    number: int,
+    *,
+    api_key: str,
+    forge: FakeForge,
+    env: tuple[str, ...] = (),
+) -> list[str]:
+    """act on a ``pull_request`` event for pull request ``number`` of octo/shop, with the
+    fake forge as GitHub's API and its token as the job's; ``env``: more ``NAME=value``."""
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "number": number,
+                "pull_request": {"number": number, "head": {"sha": "c" * 40, "ref": "feature"}},
+                "repository": {"full_name": "octo/shop"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    more = [arg for value in env for arg in ("--env", value)]
+    return act_command(
+        act,
+        "pull_request",
+        workflow,
+        "-e",
+        str(event),
+        "--secret",
+        f"TESTERARMY_API_KEY={api_key}",
+        "--secret",
+        f"GITHUB_TOKEN={forge.state.github_token}",
+        "--env",
+        f"GITHUB_API_URL={forge.github_url}",
+        "--env",
+        "GITHUB_REPOSITORY=octo/shop",
+        *more,
+    )
+
+
 def test_pull_request_event_leaves_one_comment_per_matrix_job_and_edits_it_on_a_rerun(
     act: str,
     image: str,
@@ -240,42 +284,15 @@ def test_pull_request_event_leaves_one_comment_per_matrix_job_and_edits_it_on_a_
     make_repo: Callable[[dict[str, str], bool], Path],
     tmp_path: Path,
 ) -> None:
-    import json
-
-    from tests.fakes.forge import FakeForge
-
     sandbox = sandbox_factory()
     issues_run = sandbox.create_run("issues-found")
     workflow = PR_WORKFLOW_TEXT.replace("@API_URL@", sandbox.url).replace(
         "@ISSUES_RUN@", issues_run
     )
     repo = make_repo({PR_WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True)
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "number": 17,
-                "pull_request": {"number": 17, "head": {"sha": "c" * 40, "ref": "feature"}},
-                "repository": {"full_name": "octo/shop"},
-            }
-        ),
-        encoding="utf-8",
-    )
     with FakeForge() as forge:
-        command = act_command(
-            act,
-            "pull_request",
-            PR_WORKFLOW,
-            "-e",
-            str(event),
-            "--secret",
-            f"TESTERARMY_API_KEY={sandbox.api_key}",
-            "--secret",
-            f"GITHUB_TOKEN={forge.state.github_token}",
-            "--env",
-            f"GITHUB_API_URL={forge.github_url}",
-            "--env",
-            "GITHUB_REPOSITORY=octo/shop",
+        command = pull_request_command(
+            act, PR_WORKFLOW, tmp_path, 17, api_key=sandbox.api_key, forge=forge
         )
         first = run_tool(command, cwd=repo)
         assert first.code == 0, first.tail()
@@ -695,10 +712,6 @@ def test_a_job_re_run_starts_only_the_test_that_failed_in_the_first_attempt(
     make_repo: Callable[[dict[str, str], bool], Path],
     tmp_path: Path,
 ) -> None:
-    import json
-
-    from tests.fakes.forge import FakeForge
-
     sandbox = sandbox_factory()
     group = sandbox.configure_group(scenarios=("passes", "flaky"))
     passing, failing = (m.test_id for m in group.members)
@@ -708,17 +721,6 @@ def test_a_job_re_run_starts_only_the_test_that_failed_in_the_first_attempt(
     repo = make_repo(
         {RERUN_WORKFLOW: workflow, "action.yml": action_on_prebuilt_image(image)}, True
     )
-    event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps(
-            {
-                "number": 23,
-                "pull_request": {"number": 23, "head": {"sha": "d" * 40, "ref": "feature"}},
-                "repository": {"full_name": "octo/shop"},
-            }
-        ),
-        encoding="utf-8",
-    )
 
     def started(test_id: str) -> int:
         return sum(1 for e in sandbox.requests if e.route == f"/v1/tests/{test_id}/runs")
@@ -726,28 +728,11 @@ def test_a_job_re_run_starts_only_the_test_that_failed_in_the_first_attempt(
     with FakeForge() as forge:
 
         def attempt(n: str) -> Completed:
-            return run_tool(
-                act_command(
-                    act,
-                    "pull_request",
-                    RERUN_WORKFLOW,
-                    "-e",
-                    str(event),
-                    "--secret",
-                    f"TESTERARMY_API_KEY={sandbox.api_key}",
-                    "--secret",
-                    f"GITHUB_TOKEN={forge.state.github_token}",
-                    "--env",
-                    f"GITHUB_API_URL={forge.github_url}",
-                    "--env",
-                    "GITHUB_REPOSITORY=octo/shop",
-                    "--env",
-                    "GITHUB_RUN_ID=4242",
-                    "--env",
-                    f"GITHUB_RUN_ATTEMPT={n}",
-                ),
-                cwd=repo,
+            env = ("GITHUB_RUN_ID=4242", f"GITHUB_RUN_ATTEMPT={n}")
+            command = pull_request_command(
+                act, RERUN_WORKFLOW, tmp_path, 23, api_key=sandbox.api_key, forge=forge, env=env
             )
+            return run_tool(command, cwd=repo)
 
         first = attempt("1")
         assert "CHECKED attempt=1 result=FAILED" in first.log, first.tail()

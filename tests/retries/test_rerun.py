@@ -131,3 +131,16 @@ def test_a_reused_run_counts_only_when_the_api_still_says_it_passed_that_test() 
     assert [run.run_id for run in kept] == [R1]
     assert again == [T2, T3]
     assert verified([(T1, R1)], []) == ([], [T1])  # not found at all
+
+
+def test_an_attempt_that_is_not_plain_ascii_digits_names_no_key() -> None:
+    for attempt in ("²", "", "1" * 21, "-1"):
+        assert attempt_key(github(attempt)) is None
+    assert attempt_key(github("3")) == AttemptKey(attempt_key(github("1")).run, "3", True)  # type: ignore[union-attr]
+
+
+def test_a_state_line_glued_to_earlier_text_is_not_read() -> None:
+    state = AttemptState("a" * 16, "1", "5" * 16, ((T1, R1),), (), True)
+    glued = "x" * (MAX_STATE_CHARS * 2) + state_line(state)  # no line break before it
+    assert read_state(glued) is None
+    assert read_state("x" * (MAX_STATE_CHARS * 2) + "\n" + state_line(state)) == state

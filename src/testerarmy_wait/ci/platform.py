@@ -55,10 +55,8 @@ class _Base:
         return self.context.change
 
     def previous_attempt(self, settings: Settings, redactor: Redactor) -> LookedBack:
-        from testerarmy_wait.ci.previous_attempt import look_back  # only when starting runs
+        from testerarmy_wait.ci.previous_attempt import look_back  # loaded only to look back
 
-        if settings.start is None:
-            return None, []
         return look_back(settings, self.context, redactor)
 
 

@@ -12,18 +12,12 @@ from typing import Any, Final
 
 from testerarmy_wait.ci import github_api, gitlab_api
 from testerarmy_wait.ci.forge import ForgeError
+from testerarmy_wait.ci.review import merge_request_of, pull_request_of, rerun_key
 from testerarmy_wait.ci_context import CIContext
 from testerarmy_wait.config import Settings
 from testerarmy_wait.network import route_for
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.rerun import (
-    AttemptKey,
-    AttemptState,
-    attempt_key,
-    earlier_attempt,
-    read_state,
-    start_key,
-)
+from testerarmy_wait.rerun import AttemptKey, AttemptState, earlier_attempt, read_state, start_key
 
 #: Seconds the look back may take in all (it is only ever a saving).
 LOOK_BACK_BUDGET_S: Final = 20.0
@@ -37,12 +31,7 @@ def _fetcher(
     if settings.comment == "off":
         return "comment is off, so no comment keeps the previous attempt's runs"
     if context.github is not None:
-        pr = github_api.pull_request_context(
-            context.github,
-            context.change,
-            pr_number=settings.pr_number,
-            comment_key=settings.comment_key,
-        )
+        pr = pull_request_of(settings, context)
         if pr is None:
             return "the job runs for no pull request, whose comment keeps them"
         if not settings.github_token:
@@ -55,7 +44,7 @@ def _fetcher(
             budget_s=LOOK_BACK_BUDGET_S,
         )
     if context.gitlab is not None:
-        mr = gitlab_api.merge_request_context(context.gitlab, comment_key=settings.comment_key)
+        mr = merge_request_of(settings, context)
         if mr is None:
             return "the pipeline runs for no merge request, whose note keeps them"
         if not settings.gitlab_token:
@@ -82,11 +71,9 @@ def _said(key: AttemptKey, why: str) -> list[str]:
 
 def look_back(settings: Settings, context: CIContext, redactor: Redactor) -> Found:
     """The previous attempt of this job, when this is a re-run and its state can be read."""
-    key = attempt_key(context)
-    if settings.start is None or key is None or not settings.inputs.rerun_failed_only:
-        return None, []
-    if key.is_rerun is False:  # GitHub's first attempt: nothing to look for
-        return None, []
+    key = rerun_key(settings, context)
+    if key is None or settings.start is None or key.is_rerun is False:
+        return None, []  # nothing to look for (on GitHub: a first attempt)
     fetch = _fetcher(settings, context, redactor)
     if isinstance(fetch, str):
         return None, _said(key, fetch)

@@ -12,7 +12,7 @@ from testerarmy_wait.ci_context import CIContext
 from testerarmy_wait.config import Settings
 from testerarmy_wait.network import route_for
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.rerun import attempt_key, start_key, state_line, state_of
+from testerarmy_wait.rerun import AttemptKey, attempt_key, start_key, state_line, state_of
 from testerarmy_wait.verdict import Verdict
 
 Told = tuple[list[str], list[str]]  # (what was done, warnings)
@@ -27,27 +27,46 @@ def safely(tell: Callable[[], Told], redactor: Redactor) -> Told:
         return [], [f"could not tell the pull/merge request: {message}"]
 
 
+def rerun_key(settings: Settings, context: CIContext) -> AttemptKey | None:
+    """This job's CI run and attempt, when re-runs start only what failed: runs this step
+    starts, ``rerun-failed-only``, on a platform that names its attempts."""
+    if settings.start is None or not settings.inputs.rerun_failed_only:
+        return None
+    return attempt_key(context)
+
+
 def hidden_state(settings: Settings, context: CIContext, verdict: Verdict) -> str | None:
-    """The line the comment keeps for the next attempt of this job (``rerun-failed-only``):
-    only for runs this step started, on a platform that names its attempts."""
-    key = attempt_key(context)
-    if settings.start is None or key is None or not settings.inputs.rerun_failed_only:
+    """The line the comment keeps for the next attempt of this job (``rerun-failed-only``)."""
+    key = rerun_key(settings, context)
+    if key is None or settings.start is None:
         return None
     return state_line(state_of(verdict.runs, key, start_key(settings.start)))
+
+
+def pull_request_of(settings: Settings, context: CIContext) -> github_api.PullRequest | None:
+    """The pull request this GitHub job tells, if any."""
+    if context.github is None:
+        return None
+    return github_api.pull_request_context(
+        context.github,
+        context.change,
+        pr_number=settings.pr_number,
+        comment_key=settings.comment_key,
+    )
+
+
+def merge_request_of(settings: Settings, context: CIContext) -> gitlab_api.MergeRequest | None:
+    """The merge request this GitLab job tells, if any."""
+    if context.gitlab is None:
+        return None
+    return gitlab_api.merge_request_context(context.gitlab, comment_key=settings.comment_key)
 
 
 def tell_github(
     settings: Settings, context: CIContext, verdict: Verdict, *, redactor: Redactor
 ) -> Told:
     """The comment (and check run) on the pull request this GitHub job runs for."""
-    if settings.comment == "off" or context.github is None:
-        return [], []
-    pr = github_api.pull_request_context(
-        context.github,
-        context.change,
-        pr_number=settings.pr_number,
-        comment_key=settings.comment_key,
-    )
+    pr = None if settings.comment == "off" else pull_request_of(settings, context)
     if pr is None:
         return [], []
     if not settings.github_token:
@@ -74,9 +93,7 @@ def tell_gitlab(
     settings: Settings, context: CIContext, verdict: Verdict, *, redactor: Redactor
 ) -> Told:
     """The note on the merge request of this GitLab merge-request pipeline."""
-    if settings.comment == "off" or context.gitlab is None:
-        return [], []
-    mr = gitlab_api.merge_request_context(context.gitlab, comment_key=settings.comment_key)
+    mr = None if settings.comment == "off" else merge_request_of(settings, context)
     if mr is None:
         return [], []
     if not settings.gitlab_token:
