@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
 from testerarmy_wait.ids import is_canonical_uuid
 from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
-from testerarmy_wait.schedule import retry_delays, retry_wait
+from testerarmy_wait.request_retry import OutOfTime, RetryPolicy, retried
 from testerarmy_wait.start_request import StartRequest
 
 Clock = Callable[[], float]
@@ -102,27 +102,33 @@ def _checked(started: Started) -> Started:
 async def _attempts(
     client: TesterArmyClient, request: StartRequest, deadline: float, clock: Clock, sleep: Sleep
 ) -> Started:
-    delays: Iterator[float] = retry_delays()
-    for attempt in range(1, START_ATTEMPTS + 1):
-        remaining = deadline - clock()
+    """The start request, sent again (at most ``START_ATTEMPTS`` in all) only when the first
+    surely started nothing, never past ``deadline``."""
+
+    async def attempt() -> Started:
         try:
-            async with asyncio.timeout(max(0.0, remaining)):
+            async with asyncio.timeout(max(0.0, deadline - clock())):
                 return _checked(await _post(request, client))
         except TimeoutError:
             raise StartStopped(
                 "the deadline passed before the start request was answered", interrupted=False
             ) from None
-        except ApiError as error:
-            if attempt == START_ATTEMPTS or not error.safe_to_repeat_post:
-                raise
-            delay = min(retry_wait(next(delays), error.retry_after_s), START_RETRY_MAX_S)
-            if clock() + delay >= deadline:
-                raise StartStopped(
-                    f"the deadline passed while the start request was refused ({error})",
-                    interrupted=False,
-                ) from error
-            await sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
+
+    policy = RetryPolicy(
+        retryable=lambda error: isinstance(error, ApiError) and error.safe_to_repeat_post,
+        retry_after_s=lambda error: getattr(error, "retry_after_s", None),
+        left=lambda: deadline - clock(),
+        sleep=sleep,
+        max_tries=START_ATTEMPTS,
+        max_pause_s=START_RETRY_MAX_S,
+    )
+    try:
+        return await retried(attempt, policy, ApiError)
+    except OutOfTime as stopped:
+        raise StartStopped(
+            f"the deadline passed while the start request was refused ({stopped.last})",
+            interrupted=False,
+        ) from stopped.last
 
 
 async def start_runs(

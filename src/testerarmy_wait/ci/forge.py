@@ -13,6 +13,7 @@ turns into one warning.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 import zlib
@@ -27,7 +28,7 @@ from testerarmy_wait.client import BodyTooLarge, TooDeep, loads, parse_retry_aft
 from testerarmy_wait.errors import TesterArmyWaitError
 from testerarmy_wait.network import Route
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.schedule import retry_delays
+from testerarmy_wait.request_retry import OutOfTime, RetryPolicy, retried
 
 MAX_BODY_BYTES: Final = 8 * 1024 * 1024
 #: Values (object keys included) an answer may parse to: a GitHub comment with its author,
@@ -47,9 +48,18 @@ Hook = Callable[[list[tuple[str, Any]]], Any]
 class ForgeError(TesterArmyWaitError):
     """A request to the code host that did not succeed."""
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.transient = transient  # worth sending again while the budget lasts
+        self.retry_after_s = retry_after_s
 
 
 class Unreadable(TesterArmyWaitError):
@@ -170,25 +180,33 @@ class ForgeApi:
         request; transient failures are retried while the budget lasts (a request that is not
         ``idempotent`` only after a 429, which surely did nothing: a second comment is worse
         than none)."""
-        delays = retry_delays()
         what = f"{method} {path}"
-        while True:
+
+        async def attempt() -> tuple[Any, httpx.Headers]:
             status, headers, body, failure = await self._once(method, path, json, params)
             if status in ok:
                 try:
                     return read(body), headers
                 except Unreadable as error:
                     raise ForgeError(f"{what}: {error}", status=status) from None
-            transient = status in RETRIED or status is None
-            if not idempotent:
-                transient = status == 429
-            message = failure or f"{what}: HTTP {status}{self._said(body)}"
-            wait = next(delays)
-            after = parse_retry_after(headers.get("retry-after")) if headers is not None else None
-            wait = max(wait, after or 0.0)
-            if not transient or wait >= self._left():
-                raise ForgeError(message, status=status)
-            await self._sleep(wait)
+            raise ForgeError(
+                failure or f"{what}: HTTP {status}{self._said(body)}",
+                status=status,
+                transient=status == 429 or (idempotent and (status in RETRIED or status is None)),
+                retry_after_s=parse_retry_after(headers.get("retry-after")),
+            )
+
+        policy = RetryPolicy(
+            retryable=lambda error: isinstance(error, ForgeError) and error.transient,
+            retry_after_s=lambda error: getattr(error, "retry_after_s", None),
+            left=self._left,
+            sleep=self._sleep,
+            max_pause_s=math.inf,  # the budget, not a cap, bounds a Retry-After
+        )
+        try:
+            return await retried(attempt, policy, ForgeError)
+        except OutOfTime as stopped:
+            raise stopped.last from None
 
     async def _once(
         self, method: str, path: str, json: Any, params: Mapping[str, str] | None

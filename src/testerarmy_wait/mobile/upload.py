@@ -25,7 +25,7 @@ from testerarmy_wait.errors import ApiError
 from testerarmy_wait.mobile.app_file import AppFile
 from testerarmy_wait.network import Route, is_loopback_host
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.schedule import retry_delays
+from testerarmy_wait.request_retry import OutOfTime, RetryPolicy, retried
 from testerarmy_wait.uploaded import UploadedApp
 
 Clock = Callable[[], float]
@@ -75,7 +75,6 @@ async def put_file(
 ) -> None:
     """One ``PUT`` of ``app`` to the presigned ``url``, retried on connection errors and
     5xx within ``deadline``; ``ApiError`` when storage refuses it or time runs out."""
-    delays = retry_delays()
     began = clock()
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(app.size)}
     async with httpx.AsyncClient(
@@ -87,7 +86,8 @@ async def put_file(
         transport=transport,
         headers={"User-Agent": ""},  # nothing of ours: not even who we are
     ) as storage:
-        while True:
+
+        async def attempt() -> None:
             sent = [0]
 
             def tick(sent: list[int] = sent) -> None:
@@ -106,10 +106,17 @@ async def put_file(
             if status is not None and status < 500 and status != 429:
                 expired = " (the URL may have expired)" if status in (401, 403) else ""
                 raise ApiError(f"storage refused the upload: {problem}{expired}", status=status)
-            wait = next(delays)
-            if clock() + wait >= deadline:
-                raise ApiError(f"the upload did not finish in time: last {problem}")
-            await sleep(wait)
+            raise ApiError(problem, status=status, transient=True)
+
+        policy = RetryPolicy(
+            retryable=lambda error: isinstance(error, ApiError) and error.transient,
+            left=lambda: deadline - clock(),
+            sleep=sleep,
+        )
+        try:
+            await retried(attempt, policy, ApiError)
+        except OutOfTime as stopped:
+            raise ApiError(f"the upload did not finish in time: last {stopped.last}") from None
 
 
 async def upload_app(
