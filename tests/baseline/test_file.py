@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from testerarmy_wait.baseline.document import schema_text
 from testerarmy_wait.baseline.file import (
     MAX_ENTRIES,
     MAX_FILE_BYTES,
@@ -263,3 +264,33 @@ def test_reproduction_steps_are_a_short_list_of_strings(reproduction: str, messa
     with pytest.raises(BaselineError, match=re.escape(f"line 2: {message}")):
         parse_baseline(text, "b.json")
     assert not schema_accepts(text)
+
+
+def test_the_shipped_schema_is_the_one_generated_from_the_model() -> None:
+    shipped = resources.files("testerarmy_wait").joinpath("baseline/baseline.schema.json")
+    assert shipped.read_text(encoding="utf-8") == schema_text(), (
+        "baseline.schema.json drifted from baseline/document.py; regenerate it with "
+        "`python -m testerarmy_wait.baseline.document > "
+        "src/testerarmy_wait/baseline/baseline.schema.json`"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ('{"title": "ghp_SECRETSECRET", "severity": "ghp_SECRETSECRET"}', ".severity must be"),
+        ('{"title": "x", "page": "' + "ghp_SECRET" * 201 + '"}', ".page is longer than 2000"),
+        ('{"title": "x", "reproduction": ["ghp_SECRET", 5]}', ".reproduction must be a list"),
+        ('{"title": ["ghp_SECRET"], "reason": 1}', ".title must be a non-empty string"),
+        ('{"title": "x", "test_id": "ghp_SECRET"}', ": unknown key 'test_id'"),
+    ],
+)
+def test_a_wrong_entry_is_named_in_our_words_never_quoting_the_file(
+    entry: str, message: str
+) -> None:
+    with pytest.raises(BaselineError) as raised:
+        parse_baseline(f'{{"version": 2, "entries": [\n{entry}]}}', "b.json")
+    said = str(raised.value)
+    assert f"line 2: entries[0]{message}" in said
+    assert "SECRET" not in said
+    assert "pydantic" not in said

@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
+from pydantic import ValidationError
+
+from testerarmy_wait.baseline.document import MAX_TEXT, FileEntry
 from testerarmy_wait.baseline.fingerprint import MAX_STEPS, page_of, type_of
 from testerarmy_wait.baseline.model import (
     FORMAT_VERSION,
@@ -36,13 +38,7 @@ from testerarmy_wait.errors import UsageError
 MAX_FILE_BYTES: Final = 4 * 1024 * 1024
 #: Entries beyond this are refused as they are read: matching stays fast and memory small.
 MAX_ENTRIES: Final = 20_000
-MAX_TEXT: Final = 2000
 _TOP_KEYS: Final = frozenset({"$schema", "version", "entries", "comment"})
-_ENTRY_KEYS: Final = frozenset(
-    {"testId", "feature", "type", "page", "title", "description", "severity", "reason"}
-    | {"expires", "expected", "actual", "reproduction", "step"}
-)
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SPACE: Final = re.compile(r"[ \t\n\r]*")
 #: What of the file's own text an error may quote: a short plain name, nothing else.
 _SAFE_NAME: Final = re.compile(r"[A-Za-z][A-Za-z0-9_$-]{0,23}")
@@ -210,65 +206,58 @@ def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:
     if not isinstance(raw, dict):
         reader.fail(pos, f"{where} must be an object")
     line = reader.line_at(pos)
-    unknown = sorted(set(raw) - _ENTRY_KEYS)
-    if unknown:
-        reader.fail(pos, f"{where}: unknown key {_named(unknown[0])}")
-
-    def text(key: str, *, required: bool = False) -> str | None:
-        value = raw.get(key)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or (required and not value.strip()):
-            reader.fail(pos, f"{where}.{key} must be a{' non-empty' if required else ''} string")
-        if len(value) > MAX_TEXT:
-            reader.fail(pos, f"{where}.{key} is longer than {MAX_TEXT} characters")
-        return value
-
-    title = text("title", required=True) or ""
-    test_id, feature = text("testId"), text("feature")
-    if test_id is not None and feature is not None:
-        reader.fail(pos, f"{where}: give testId or feature, not both")
-    severity = raw.get("severity")
-    if severity is not None and (
-        isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 5
-    ):
-        reader.fail(pos, f"{where}.severity must be a whole number from 1 to 5")
-    expires = text("expires")
-    day: date | None = None
-    if expires is not None:
-        try:
-            if not _DATE.fullmatch(expires):
-                raise ValueError
-            day = date.fromisoformat(expires)
-        except ValueError:
-            reader.fail(pos, f"{where}.expires is not a date (YYYY-MM-DD)")
-    page = text("page")
+    try:
+        held = FileEntry.model_validate(raw)
+    except ValidationError as error:
+        reader.fail(pos, _problem(error, where))
     return Entry(
-        title=title.strip(),
-        description=text("description"),
-        type=type_of(text("type")),
-        page=None if page is None else page_of(page),
-        test_id=test_id.strip() if test_id else None,
-        feature=feature.strip() if feature else None,
-        severity=severity,
-        reason=text("reason"),
-        expires=day,
-        expected=text("expected"),
-        actual=text("actual"),
-        reproduction=_reproduction(raw.get("reproduction", []), reader, pos, where),
-        step=text("step"),
+        title=held.title.strip(),
+        description=held.description,
+        type=type_of(held.type),
+        page=None if held.page is None else page_of(held.page),
+        test_id=held.test_id.strip() if held.test_id else None,
+        feature=held.feature.strip() if held.feature else None,
+        severity=held.severity,
+        reason=held.reason,
+        expires=held.day,
+        expected=held.expected,
+        actual=held.actual,
+        reproduction=tuple(held.reproduction),
+        step=held.step,
         line=line,
     )
 
 
-def _reproduction(steps: Any, reader: _Reader, pos: int, where: str) -> tuple[str, ...]:
-    if not isinstance(steps, list) or not all(isinstance(x, str) for x in steps):
-        reader.fail(pos, f"{where}.reproduction must be a list of strings")
-    if len(steps) > MAX_STEPS or any(len(x) > MAX_TEXT for x in steps):
-        reader.fail(
-            pos, f"{where}.reproduction: at most {MAX_STEPS} steps of {MAX_TEXT} characters"
-        )
-    return tuple(steps)
+#: What each of an entry's keys must be, said when it is not.
+_MUST: Final = {
+    "title": "must be a non-empty string",
+    "severity": "must be a whole number from 1 to 5",
+    "expires": "is not a date (YYYY-MM-DD)",
+    "reproduction": "must be a list of strings",
+}
+_ALIASES: Final = {
+    name: info.alias for name, info in FileEntry.model_fields.items() if info.alias is not None
+}
+_FIELD_ORDER: Final = {_ALIASES.get(name, name): n for n, name in enumerate(FileEntry.model_fields)}
+
+
+def _problem(error: ValidationError, where: str) -> str:
+    """The first thing wrong with an entry, in our words: pydantic's own messages may quote
+    the input, and the file's text never reaches the log."""
+    details = error.errors(include_url=False, include_input=False, include_context=False)
+    unknown = sorted(str(d["loc"][0]) for d in details if d["type"] == "extra_forbidden")
+    if unknown:
+        return f"{where}: unknown key {_named(unknown[0])}"
+    keyed = [d for d in details if d["loc"]]
+    if not keyed:  # the check of the whole entry
+        return f"{where}: give testId or feature, not both"
+    first = min(keyed, key=lambda d: _FIELD_ORDER.get(str(d["loc"][0]), len(_FIELD_ORDER)))
+    key = str(first["loc"][0])
+    if key == "reproduction" and first["type"] in ("too_long", "string_too_long"):
+        return f"{where}.reproduction: at most {MAX_STEPS} steps of {MAX_TEXT} characters"
+    if first["type"] == "string_too_long":
+        return f"{where}.{key} is longer than {MAX_TEXT} characters"
+    return f"{where}.{key} {_MUST.get(key, 'must be a string')}"
 
 
 def read_baseline(path: Path, display: str) -> Baseline:
