@@ -80,12 +80,12 @@ MIN_LOOPBACK_POLL_INTERVAL_S = 0.02
 
 
 def _mobile_build(inputs: Inputs, way: str, context: CIContext) -> MobileBuild | None:
-    from testerarmy_wait.mobile.app_file import MobileBuild, judge_app_path  # with a build
-
     if inputs.app_path is not None and inputs.app_id is not None:
         fail("app-id", "and app-path both name the app; set only one of them")
     if inputs.app_path is None and inputs.app_id is None:
         return None
+    from testerarmy_wait.mobile.app_file import MobileBuild, judge_app_path  # with a build
+
     if way in ("run-id",):
         fail(
             "app-path" if inputs.app_path else "app-id",

@@ -22,7 +22,6 @@ from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.rerun import plan, verified
 from testerarmy_wait.retrying import Retried, retry_failed, test_request
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.start_request import StartRequest
@@ -458,6 +457,8 @@ async def _reused(
     once each), and what to start (None: as the settings say)."""
     if previous is None or settings.start is None:
         return [], None
+    from testerarmy_wait.rerun import plan, verified  # only on a re-run
+
     chosen = plan(settings.start, previous)
     on_note(f"re-run of this job: {chosen.note}")
     claimed = list(chosen.reuse)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-import statistics
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -100,6 +99,8 @@ def expectation_from(durations_s: Sequence[float]) -> Expectation | None:
     clean = sorted(d for d in durations_s if math.isfinite(d) and d > 0)
     if len(clean) < MIN_HISTORY_RUNS:
         return None
+    import statistics  # only with a history (it loads decimal and fractions)
+
     median = statistics.median(clean)
     mad = statistics.median(abs(d - median) for d in clean)
     spread = max(1.4826 * mad, 0.02 * median, 1.0)

@@ -137,7 +137,7 @@ def test_a_delimiter_found_in_the_value_is_replaced_by_a_fresh_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ids = iter([uuid.UUID(int=1), uuid.UUID(int=2)])
-    monkeypatch.setattr("testerarmy_wait.ci.github.uuid.uuid4", lambda: next(ids))
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(ids))
     clash = f"ghadelimiter_{uuid.UUID(int=1)}"
     text = format_outputs({"result": f"before\n{clash}\nafter"})
     assert text.startswith(f"result<<ghadelimiter_{uuid.UUID(int=2)}\n")

@@ -5,14 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from testerarmy_wait.ci.github import GitHubReporter
+from testerarmy_wait.ci.gitlab import GitLabReporter
 from testerarmy_wait.ci.platform import platform_for
-from testerarmy_wait.ci.reporters import (
-    Finished,
-    GitHubReporter,
-    GitLabReporter,
-    Reporter,
-    TerminalReporter,
-)
+from testerarmy_wait.ci.reporters import Finished, Reporter
+from testerarmy_wait.ci.terminal import TerminalReporter
 from testerarmy_wait.ci_context import read_ci_context
 from testerarmy_wait.outcome import Progress
 from testerarmy_wait.redaction import Redactor

@@ -103,6 +103,30 @@ def test_the_settings_load_no_adapter_report_verdict_or_http_client() -> None:
     assert f"{NAME}.client" not in ours
 
 
+def test_the_command_loads_only_what_waiting_needs_before_its_first_request() -> None:
+    """Importing the command (what runs before the first request) leaves out the code host's
+    API, the review, the other platforms' reporters, the mobile build, the re-run look-back,
+    the reports and pydantic: each is loaded when it is needed."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, testerarmy_wait.cli; print('\\n'.join(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    ours = {m.removeprefix(f"{NAME}.") for m in loaded if m.startswith(NAME)}
+    later = {
+        "ci.forge", "ci.github", "ci.gitlab", "ci.github_api", "ci.gitlab_api", "ci.review",
+        "ci.sticky", "ci.previous_attempt", "ci.pull_lookup", "mobile", "rerun", "baseline",
+        "models", "report.json_report", "report.summary", "report.junit", "report.comment",
+    }  # fmt: skip
+    assert ours & later == set()
+    assert not {"pydantic", "statistics", "uuid", "zipfile"} & set(loaded)
+
+
 #: The one module that reads the environment's variables, the one that hands it over, and
 #: the one that judges the proxy and CA variables the context keeps for it (``network_env``).
 ENVIRONMENT_READERS = {f"{NAME}.ci_context", f"{NAME}.cli", f"{NAME}.network"}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -155,6 +154,8 @@ class WorkflowCommands:
 
 
 def _delimiter(name: str, value: str) -> str:
+    import uuid  # only when outputs are written (it loads the platform module)
+
     while True:
         delimiter = f"ghadelimiter_{uuid.uuid4()}"
         if delimiter not in name and delimiter not in value:

@@ -7,9 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from testerarmy_wait.ci.github import GitHubReporter
-from testerarmy_wait.ci.gitlab import GitLabReporter
-from testerarmy_wait.ci.terminal import TerminalReporter
 from testerarmy_wait.ci_context import ChangeRequest, CIContext
 from testerarmy_wait.redaction import Redactor
 
@@ -55,6 +52,8 @@ class _Base:
         return self.context.change
 
     def previous_attempt(self, settings: Settings, redactor: Redactor) -> LookedBack:
+        if settings.start is None or not settings.inputs.rerun_failed_only:
+            return None, []  # nothing is started here, or everything is: no look back
         from testerarmy_wait.ci.previous_attempt import look_back  # loaded only to look back
 
         return look_back(settings, self.context, redactor)
@@ -63,6 +62,8 @@ class _Base:
 @dataclass(frozen=True)
 class GitHub(_Base):
     def reporter(self, stdout: TextIO, stderr: TextIO, redactor: Redactor) -> Reporter:
+        from testerarmy_wait.ci.github import GitHubReporter  # only the platform's own
+
         job = self.context.github
         return GitHubReporter(
             stdout,
@@ -84,6 +85,8 @@ class GitHub(_Base):
 @dataclass(frozen=True)
 class GitLab(_Base):
     def reporter(self, stdout: TextIO, stderr: TextIO, redactor: Redactor) -> Reporter:
+        from testerarmy_wait.ci.gitlab import GitLabReporter  # only the platform's own
+
         return GitLabReporter(stdout, redactor, color=not self.context.no_color)
 
     def publish_review(
@@ -109,6 +112,8 @@ class Elsewhere(_Base):
     ``NO_COLOR``/``TERM=dumb``; no review to tell."""
 
     def reporter(self, stdout: TextIO, stderr: TextIO, redactor: Redactor) -> Reporter:
+        from testerarmy_wait.ci.terminal import TerminalReporter  # only the platform's own
+
         tty = _isatty(stderr)
         color = tty and not self.context.no_color and not self.context.dumb_terminal
         return TerminalReporter(stderr, redactor, is_tty=tty, color=color, results_stream=stdout)

@@ -5,7 +5,7 @@ the redactor's secrets first on GitHub), ``note`` and ``progress`` while waiting
 once with a :class:`Finished` (the verdict, the report paths and the step outputs),
 ``note``/``warning`` for what telling the pull request did, then ``results`` when ``--json``
 asks for them. The reporters live with their platform's primitives: ``ci.github``,
-``ci.gitlab``, ``ci.terminal``.
+``ci.gitlab``, ``ci.terminal``; only the platform's own is loaded.
 """
 
 from __future__ import annotations
@@ -13,10 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from testerarmy_wait.ci.github import GitHubReporter
-from testerarmy_wait.ci.gitlab import GitLabReporter
 from testerarmy_wait.ci.shared import Finished
-from testerarmy_wait.ci.terminal import TerminalReporter
 from testerarmy_wait.outcome import Progress
 
 
@@ -42,10 +39,4 @@ class Reporter(Protocol):
     def finish(self, finished: Finished) -> None: ...
 
 
-__all__ = [
-    "Finished",
-    "GitHubReporter",
-    "GitLabReporter",
-    "Reporter",
-    "TerminalReporter",
-]
+__all__ = ["Finished", "Reporter"]
