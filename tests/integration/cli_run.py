@@ -13,6 +13,7 @@ from typing import Any
 import cmarkgfm  # type: ignore[import-untyped]
 
 from testerarmy_wait.cli import main
+from testerarmy_wait.report.json_model import Results
 from tests.ci.runner import parse_output_file as parse_github_output
 
 
@@ -34,6 +35,14 @@ class JobResult:
     @property
     def report(self) -> dict[str, Any]:
         return json.loads((self.workspace / self.outputs["reportPath"]).read_text("utf-8"))  # type: ignore[no-any-return]
+
+
+def held_to_the_model(workspace: Path, outputs: dict[str, str]) -> None:
+    """Every results file a job writes is the declared results object: each key present,
+    none extra, every value of its declared type."""
+    report = workspace / outputs.get("reportPath", "")
+    if "reportPath" in outputs and report.is_file():
+        Results.model_validate_json(report.read_bytes(), strict=True)
 
 
 def run_job(
@@ -61,9 +70,11 @@ def run_job(
         }
     out, err = io.StringIO(), io.StringIO()
     code = main(argv or [], full_env, out, err)
+    outputs = parse_github_output(output_file.read_text("utf-8"))
+    held_to_the_model(workspace, outputs)
     return JobResult(
         code=code,
-        outputs=parse_github_output(output_file.read_text("utf-8")),
+        outputs=outputs,
         summary=summary_file.read_text("utf-8"),
         log=out.getvalue(),
         stderr=err.getvalue(),

@@ -45,6 +45,7 @@ def test_sdist_and_wheel_carry_the_version_the_license_and_the_typed_marker(dist
         metadata = archive.read(f"testerarmy_wait-{version}.dist-info/METADATA").decode()
     assert "testerarmy_wait/py.typed" in names
     assert "testerarmy_wait/baseline/baseline.schema.json" in names  # editors validate with it
+    assert "testerarmy_wait/report/results.schema.json" in names  # consumers of the JSON too
     assert f"testerarmy_wait-{version}.dist-info/licenses/LICENSE" in names
     assert f"\nVersion: {version}\n" in metadata
     assert "\nLicense-Expression: MIT\n" in metadata

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from importlib import resources
 
+import jsonschema
+import pydantic
+import pytest
+
+from testerarmy_wait.report.json_model import Results, schema_text
 from testerarmy_wait.report.json_report import (
     MAX_LISTED,
     MAX_TEXT_CHARS,
@@ -9,7 +16,7 @@ from testerarmy_wait.report.json_report import (
     build_report,
     render_json,
 )
-from testerarmy_wait.verdict import usage_error
+from testerarmy_wait.verdict import Verdict, usage_error
 from tests.report.factories import (
     CHECKOUT_ID,
     HOSTILE_STRINGS,
@@ -17,8 +24,11 @@ from tests.report.factories import (
     api_error_verdict,
     checkout_run_data,
     checkout_verdict,
+    hostile_verdict,
     huge_run_data,
+    huge_verdict,
     outcome,
+    timeout_verdict,
     triggered_verdict,
     verdict_of,
 )
@@ -117,3 +127,45 @@ def test_a_run_with_more_than_the_listed_maximum_says_what_it_left_out() -> None
     failed = [s for s in data["output"]["steps"] if s.get("status") == "failed"]
     listed_failed = [s for s in run["steps"] if s["status"] == "failed"]
     assert len(listed_failed) == min(len(failed), MAX_LISTED)  # failed steps are kept
+
+
+def test_the_shipped_schema_is_the_one_generated_from_the_model() -> None:
+    shipped = resources.files("testerarmy_wait").joinpath("report/results.schema.json")
+    assert shipped.read_text(encoding="utf-8") == schema_text(), (
+        "results.schema.json drifted from report/json_model.py; regenerate it with "
+        "`python -m testerarmy_wait.report.json_model > "
+        "src/testerarmy_wait/report/results.schema.json`"
+    )
+
+
+@pytest.mark.parametrize(
+    "verdict",
+    [
+        checkout_verdict,
+        hostile_verdict,
+        huge_verdict,
+        timeout_verdict,
+        api_error_verdict,
+        triggered_verdict,
+        lambda: usage_error("timeout: not a duration"),
+    ],
+)
+def test_every_report_is_the_declared_object_and_valid_against_the_shipped_schema(
+    verdict: Callable[[], Verdict],
+) -> None:
+    text = render_json(verdict(), run_url="https://d.example/r/{id}")
+    Results.model_validate_json(text, strict=True)  # every key present, none extra
+    shipped = json.loads(
+        resources.files("testerarmy_wait").joinpath("report/results.schema.json").read_text()
+    )
+    jsonschema.Draft202012Validator.check_schema(shipped)
+    jsonschema.validate(json.loads(text), shipped)
+
+
+def test_the_model_refuses_a_report_missing_a_key_or_with_one_extra() -> None:
+    report = build_report(checkout_verdict())
+    missing = {**report, "runs": [{k: v for k, v in report["runs"][0].items() if k != "polls"}]}
+    extra = {**report, "surprise": 1}
+    for wrong in (missing, extra):
+        with pytest.raises(pydantic.ValidationError):
+            Results.model_validate_json(json.dumps(wrong), strict=True)
