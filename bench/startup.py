@@ -2,13 +2,15 @@
 the smallest Python program that makes one request, ``python -c "import httpx; httpx.get(url)"``.
 Reproduce with:
 
-    python bench/startup.py [--rounds 15] [--image testerarmy-wait:test]
+    python bench/startup.py [--rounds 15] [--image testerarmy-wait:test] [--compare DIR]
 
 A loopback server of this script's own timestamps each request as it arrives (``time.time()``),
 answering a finished run; each round starts every way once, in turn (interleaved, so a
 drifting machine affects them alike). Medians, and each way's ratio to the baseline measured
 in the same run. The image is measured only when ``--image`` names one (``docker run`` with
-host networking). Nothing asserts them.
+host networking). ``--compare DIR`` also times the command with another tree's package
+first on ``PYTHONPATH`` (e.g. ``git archive <commit> src | tar -x -C /tmp/old`` and
+``--compare /tmp/old/src``), in the same rounds. Nothing asserts them.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--image", help="also time this image with docker run")
+    parser.add_argument("--compare", help="also time the command with this source tree first")
     args = parser.parse_args()
     arrivals = Arrivals()
     server = serve(arrivals)
@@ -102,6 +105,12 @@ def main() -> int:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ),
         }  # fmt: skip
+        if args.compare:
+            compared = {**env, "PYTHONPATH": args.compare}
+            ways[f"testerarmy-wait ({args.compare})"] = lambda: subprocess.Popen(
+                [command, "--api-url", url, "--run-id", RUN_ID], env=compared, cwd=tmp,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
         if args.image:
             ways["docker run IMAGE"] = lambda: subprocess.Popen(
                 ["docker", "run", "--rm", "--network", "host", "-e", "TESTERARMY_API_KEY",

@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING, Final
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.config import Settings
 from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
-from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
+from testerarmy_wait.outcome import Progress, Retried, RunOutcome, Started, StopReason, Trigger
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.retrying import Retried, retry_failed, test_request
 from testerarmy_wait.signals import StopSignals
 from testerarmy_wait.start_request import StartRequest
-from testerarmy_wait.starting import Started, start_runs
 from testerarmy_wait.verdict import (
     Verdict,
     decide,
@@ -123,6 +121,8 @@ async def _start(
     """The runs to wait for: handed over, or started now; a verdict when none could be."""
     if settings.start is None:
         return Started([(run_id, None) for run_id in settings.run_ids])
+    from testerarmy_wait.starting import start_runs  # only when runs are started here
+
     try:
         return await start_runs(client, settings.start, deadline=deadline, stop=stop, clock=clock)
     except (ApiError, NothingStarted, StartStopped) as error:
@@ -458,6 +458,7 @@ async def _reused(
     if previous is None or settings.start is None:
         return [], None
     from testerarmy_wait.rerun import plan, verified  # only on a re-run
+    from testerarmy_wait.retrying import test_request
 
     chosen = plan(settings.start, previous)
     on_note(f"re-run of this job: {chosen.note}")
@@ -519,6 +520,8 @@ async def _retried(
 ) -> Retried:
     """Runs that failed, started again as ``retries`` and ``retry-on`` say."""
     assert settings.start is not None
+    from testerarmy_wait.retrying import retry_failed
+    from testerarmy_wait.starting import start_runs
 
     async def start(request: StartRequest) -> list[tuple[str, Trigger | None]]:
         begun = await start_runs(client, request, deadline=deadline, stop=stop, clock=clock)

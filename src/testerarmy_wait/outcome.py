@@ -57,3 +57,22 @@ class Progress:
     note: str | None = None  # e.g. "HTTP 503, retrying in 2.0 s"; already plain text
     total: int = 1  # runs being watched in all
     expected: str | None = None  # what the test's history says, e.g. "usually ~3m 10s, ..."
+
+
+# ------------------------------------------------------------------ handed from start to wait
+
+
+@dataclass(frozen=True)
+class Started:
+    targets: list[tuple[str, Trigger | None]]  # runs to wait for; Trigger if started here
+    cancelled_at_start: list[RunOutcome] = field(default_factory=list)  # by the server
+    batch_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Retried:
+    """The last attempt of every run, and the earlier attempts of those retried."""
+
+    outcomes: list[RunOutcome]
+    earlier: dict[str, tuple[RunOutcome, ...]]  # last attempt's run id -> earlier attempts
+    notes: list[str]

@@ -15,12 +15,11 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Final, Literal
 
 from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
-from testerarmy_wait.outcome import RunOutcome, Trigger
+from testerarmy_wait.outcome import Retried, RunOutcome, Trigger
 from testerarmy_wait.policy import Policy, Result
 from testerarmy_wait.start_request import StartRequest
 from testerarmy_wait.verdict import RunVerdict, decide
@@ -75,15 +74,6 @@ def expected_seconds(run: RunVerdict, typical_s: float | None = None) -> float:
         return max(MIN_RETRY_S, typical_s)
     duration_ms = run.duration_ms
     return max(MIN_RETRY_S, (duration_ms or 0) / 1000)
-
-
-@dataclass(frozen=True)
-class Retried:
-    """The last attempt of every run, and the earlier attempts of those retried."""
-
-    outcomes: list[RunOutcome]
-    earlier: dict[str, tuple[RunOutcome, ...]]  # last attempt's run id -> earlier attempts
-    notes: list[str]
 
 
 Start = Callable[[StartRequest], Awaitable[list[tuple[str, Trigger | None]]]]

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
 from testerarmy_wait.ids import is_canonical_uuid
-from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
+from testerarmy_wait.outcome import RunOutcome, Started, StopReason, Trigger
 from testerarmy_wait.request_retry import OutOfTime, RetryPolicy, retried
 from testerarmy_wait.start_request import StartRequest
 
@@ -24,13 +23,6 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], Any]
 START_ATTEMPTS = 4
 START_RETRY_MAX_S = 60.0
-
-
-@dataclass(frozen=True)
-class Started:
-    targets: list[tuple[str, Trigger | None]]  # runs to wait for; Trigger if started here
-    cancelled_at_start: list[RunOutcome] = field(default_factory=list)  # by the server
-    batch_id: str | None = None
 
 
 def trigger_of(request: StartRequest, batch_id: str | None = None) -> Trigger:

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from testerarmy_wait import job
-from testerarmy_wait.starting import start_runs
+from testerarmy_wait import job, starting
 from testerarmy_wait.waiting import WaitOptions
 
 
@@ -37,7 +36,9 @@ def record_pauses(monkeypatch: pytest.MonkeyPatch) -> Pauses:
     monkeypatch.setattr(
         job, "WaitOptions", functools.partial(WaitOptions, sleep=_recording(pauses.polls))
     )
-    monkeypatch.setattr(
-        job, "start_runs", functools.partial(start_runs, sleep=_recording(pauses.starts))
+    monkeypatch.setattr(  # the job loads it from there when it starts runs
+        starting,
+        "start_runs",
+        functools.partial(starting.start_runs, sleep=_recording(pauses.starts)),
     )
     return pauses

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
-from testerarmy_wait.outcome import StopReason
+from testerarmy_wait.outcome import Started, StopReason
 from testerarmy_wait.start_request import StartRequest
-from testerarmy_wait.starting import Started, start_runs
+from testerarmy_wait.starting import start_runs
 from tests.unit.wire import FakeTime, Reply, ScriptedApi, sequence
 
 RUN = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"

@@ -46,6 +46,9 @@ class Platform(Protocol):
 
 @dataclass(frozen=True)
 class _Base:
+    """What every platform shares; its subclasses add methods only (the dataclass's own
+    ``__init__``, equality and freezing are theirs too)."""
+
     context: CIContext
 
     def change_request(self) -> ChangeRequest:
@@ -59,7 +62,6 @@ class _Base:
         return look_back(settings, self.context, redactor)
 
 
-@dataclass(frozen=True)
 class GitHub(_Base):
     def reporter(self, stdout: TextIO, stderr: TextIO, redactor: Redactor) -> Reporter:
         from testerarmy_wait.ci.github import GitHubReporter  # only the platform's own
@@ -82,7 +84,6 @@ class GitHub(_Base):
         )
 
 
-@dataclass(frozen=True)
 class GitLab(_Base):
     def reporter(self, stdout: TextIO, stderr: TextIO, redactor: Redactor) -> Reporter:
         from testerarmy_wait.ci.gitlab import GitLabReporter  # only the platform's own
@@ -106,7 +107,6 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-@dataclass(frozen=True)
 class Elsewhere(_Base):
     """A terminal or any other CI: colour and a live line only on a TTY without
     ``NO_COLOR``/``TERM=dumb``; no review to tell."""
