@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -25,7 +26,7 @@ from testerarmy_wait.job import run_job
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.signals import StopSignals
-from testerarmy_wait.verdict import Verdict, internal_error, usage_error
+from testerarmy_wait.verdict import NO_LINKS, Links, Verdict, internal_error, usage_error
 
 if TYPE_CHECKING:
     from testerarmy_wait.rerun import AttemptState
@@ -39,8 +40,7 @@ def _finish(
     report_dir: Path,
     workspace: Path,
     junit_path: Path | None = None,
-    run_url: str | None = None,
-    api_url: str | None = None,
+    links: Links = NO_LINKS,
     print_json: bool = False,
     tell_review: Callable[[Verdict], tuple[list[str], list[str]]] | None = None,
 ) -> int:
@@ -49,19 +49,14 @@ def _finish(
     from testerarmy_wait.report.json_report import render_json
     from testerarmy_wait.report.outputs import step_outputs
 
+    verdict = replace(verdict, links=links)
     paths = write_reports(
-        verdict,
-        report_dir,
-        workspace=workspace,
-        run_url=run_url,
-        junit_path=junit_path,
-        redactor=redactor,
+        verdict, report_dir, workspace=workspace, junit_path=junit_path, redactor=redactor
     )
     outputs = step_outputs(
         verdict, report_path=paths.json_relative, junit_path=paths.junit_relative
     )
-    shown_api_url = redactor.message(api_url) if api_url else None
-    reporter.finish(Finished(verdict, paths, outputs, run_url=run_url, api_url=shown_api_url))
+    reporter.finish(Finished(verdict, paths, outputs))
     if tell_review is not None:  # after everything the verdict needs is written
         done, warnings = tell_review(verdict)
         for line in done:
@@ -69,7 +64,7 @@ def _finish(
         for line in warnings:
             reporter.warning(line)
     if print_json:
-        reporter.results(render_json(verdict, run_url=run_url, ascii_only=True))
+        reporter.results(render_json(verdict, ascii_only=True))
     return int(verdict.exit_code)
 
 
@@ -177,8 +172,7 @@ def run_wait(
             report_dir=settings.report_dir,
             junit_path=settings.junit_path,
             workspace=settings.workspace,
-            run_url=settings.run_url,
-            api_url=settings.api_url,
+            links=platform.links(settings, redactor),
             print_json=settings.print_json,
             tell_review=_review_teller(platform, settings, redactor),
         )

@@ -112,6 +112,7 @@ async def retried(
         giveup=attempts.give_up,
         on_backoff=attempts.pause,
         jitter=None,
+        logger=None,  # its log lines would reach the job's log unredacted and unasked
     )(attempt)
     try:
         return await driven()

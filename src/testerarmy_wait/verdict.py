@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import (
@@ -124,6 +124,19 @@ class RunVerdict:
 
 
 @dataclass(frozen=True)
+class Links:
+    """Where a reader follows a run or the job, for every report: the dashboard's run URL
+    template (``{id}``), the API URL as shown (secrets already out) and the CI job's page."""
+
+    run_url: str | None = None
+    api_url: str | None = None
+    job_url: str | None = None
+
+
+NO_LINKS: Final = Links()
+
+
+@dataclass(frozen=True)
 class Verdict:
     result: Result
     exit_code: ExitCode
@@ -138,6 +151,7 @@ class Verdict:
     batch_id: str | None = None  # the batch of a group this invocation started
     baseline: BaselineOutcome | None = None  # what the baseline file did, when there is one
     app: UploadedApp | None = None  # the build this step uploaded, when it did
+    links: Links = NO_LINKS  # set once, when the verdict is reported
 
     @property
     def passed(self) -> bool:

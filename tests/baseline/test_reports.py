@@ -45,10 +45,8 @@ def verdict() -> Verdict:
 def test_summary_and_comment_show_known_new_gone_and_expired_safely() -> None:
     v = verdict()
     for markdown in (
-        render_summary(v, run_url=None),
-        comment_body(v, key="0" * 16, run_url=None, job_url=None, redactor=Redactor()).split(
-            "\n", 1
-        )[1],
+        render_summary(v),
+        comment_body(v, key="0" * 16, redactor=Redactor()).split("\n", 1)[1],
     ):
         assert_safe(markdown)
         text = visible_text(markdown)

@@ -233,20 +233,20 @@ def test_a_possibly_known_issue_still_fails_the_job() -> None:
 def test_every_report_shows_the_known_issue_it_may_be_and_how_to_accept_it() -> None:
     v = judged()
     command = f"testerarmy-wait baseline --run-id {RUN}"
-    summary = render_summary(v, run_url=None)
+    summary = render_summary(v)
     assert_safe(summary)
     text = visible_text(summary)
     assert "possibly known" in text
     assert f"Possibly the known issue “{NEGATIVE['name']}” (line 4, " in text
     assert "severity 5 is worse than the 4 accepted" in text
     assert command in text
-    report = json.loads(render_json(v, run_url=None))
+    report = json.loads(render_json(v))
     maybe = report["runs"][0]["issues"][0]["possiblyKnown"]
     assert maybe["baselineEntry"]["line"] == 4
     assert maybe["accept"] == command
     assert maybe["newBecause"] == "severity 5 is worse than the 4 accepted"
     assert report["baseline"]["possiblyKnownCount"] == 1
-    junit = ET.fromstring(render_junit(v, run_url=None))
+    junit = ET.fromstring(render_junit(v))
     [failure] = [f for f in junit.iter("failure") if NEGATIVE["name"] in (f.text or "")]
     assert "Possibly the known issue" in (failure.text or "")
     assert command in (failure.text or "")

@@ -23,6 +23,7 @@ from tests.report.factories import (
     HOSTILE_STRINGS,
     checkout_verdict,
     hostile_verdict,
+    with_links,
 )
 from tests.report.html_check import inspect
 
@@ -36,13 +37,12 @@ class TTY(io.StringIO):
 
 
 def finish(reporter: Reporter, verdict: Verdict, tmp_path: Path) -> ReportPaths:
-    paths = write_reports(
-        verdict, tmp_path / "reports", workspace=tmp_path, run_url=None, redactor=Redactor()
-    )
+    verdict = with_links(verdict, run_url="https://d.example/runs/{id}")
+    paths = write_reports(verdict, tmp_path / "reports", workspace=tmp_path, redactor=Redactor())
     outputs = step_outputs(
         verdict, report_path=paths.json_relative, junit_path=paths.junit_relative
     )
-    reporter.finish(Finished(verdict, paths, outputs, run_url="https://d.example/runs/{id}"))
+    reporter.finish(Finished(verdict, paths, outputs))
     return paths
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,9 @@ def run_tell(env: dict[str, str], verdict: Verdict, *argv: str) -> tuple[list[st
     settings = settings_for(env, *argv)
     secrets = [KEY, *(v for k, v in env.items() if "TOKEN" in k)]
     platform = platform_for(read_ci_context(env))
-    return platform.publish_review(settings, verdict, Redactor(secrets))
+    redactor = Redactor(secrets)
+    linked = replace(verdict, links=platform.links(settings, redactor))  # as the command does
+    return platform.publish_review(settings, linked, redactor)
 
 
 def github_pr(env: dict[str, str], *, pr_number: int | None = None) -> github_api.PullRequest:
@@ -314,7 +317,6 @@ def publish(
             pr,
             token=forge.state.github_token,
             verdict=verdict,
-            run_url=None,
             redactor=Redactor([forge.state.github_token]),
             route=None,
             api_factory=no_sleep_factory(slept),

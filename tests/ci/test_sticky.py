@@ -267,7 +267,6 @@ def publish(
     options: dict[str, Any] = {
         "mode": "always",
         "verdict": checkout_verdict(),
-        "run_url": None,
         "redactor": Redactor([forge.state.github_token, forge.state.gitlab_token]),
         "route": None,
         "api_factory": virtual_time(),
@@ -381,7 +380,7 @@ def test_the_search_keeps_only_ids_authors_and_states() -> None:
     """What a page is read down to: no body beyond the marker, no field the search does not
     use."""
     thread = github_api._thread(
-        github_api.PullRequest("https://x", "o/r", 1, "a" * 40, None, "k", ".github")
+        github_api.PullRequest("https://x", "o/r", 1, "a" * 40, "k", ".github")
     )
     key = comment_key("k")
     state = "0" * 16

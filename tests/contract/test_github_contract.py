@@ -119,7 +119,6 @@ def pull_request(prism: str) -> github_api.PullRequest:
         repository="octo/shop",
         number=5,
         head_sha="d" * 40,
-        job_url="https://github.com/octo/shop/actions/runs/1/attempts/1",
         key_source="QA|qa|null",
         workflow_path=".github/workflows/qa.yml",
     )
@@ -132,7 +131,6 @@ def publish(prism: str, recording: Recording, **kwargs: Any) -> tuple[list[str],
         github_api.publish(
             pull_request(prism),
             token="ghs_contract-test-token",
-            run_url=None,
             redactor=Redactor(),
             route=None,
             api_factory=functools.partial(ForgeApi, transport=recording),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import replace
 from typing import Any
 
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason, Trigger
 from testerarmy_wait.policy import Policy
-from testerarmy_wait.verdict import Verdict, decide
+from testerarmy_wait.verdict import Links, Verdict, decide
 
 CHECKOUT_ID = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"
 SIGNUP_ID = "a81b07d4-2c3e-4f5a-8b9c-0d1e2f3a4b5c"
@@ -309,3 +310,14 @@ def triggered_verdict() -> Verdict:
         outcome(signup_run_data(), trigger=trigger),
         batch_id="batch-42",
     )
+
+
+def with_links(
+    verdict: Verdict,
+    *,
+    run_url: str | None = None,
+    api_url: str | None = None,
+    job_url: str | None = None,
+) -> Verdict:
+    """``verdict`` as the command reports it, with where its runs and job are."""
+    return replace(verdict, links=Links(run_url=run_url, api_url=api_url, job_url=job_url))

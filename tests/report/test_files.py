@@ -19,7 +19,6 @@ def test_reports_are_written_under_the_report_dir_with_workspace_relative_paths(
         checkout_verdict(),
         workspace / "testerarmy-reports",
         workspace=workspace,
-        run_url=None,
         redactor=Redactor(),
     )
     assert paths.json_relative == "testerarmy-reports/testerarmy-wait.json"
@@ -41,7 +40,6 @@ def test_report_dir_outside_the_workspace_gives_absolute_paths(tmp_path: Path) -
         checkout_verdict(),
         tmp_path / "out",
         workspace=tmp_path / "ws",
-        run_url=None,
         redactor=Redactor(),
     )
     assert paths.json_relative == (tmp_path / "out" / "testerarmy-wait.json").resolve().as_posix()
@@ -54,7 +52,6 @@ def test_unwritable_report_dir_is_reported_not_raised(tmp_path: Path) -> None:
         checkout_verdict(),
         blocker / "reports",
         workspace=tmp_path,
-        run_url=None,
         redactor=Redactor(),
     )
     assert len(paths.errors) == 3

@@ -31,6 +31,7 @@ from tests.report.factories import (
     timeout_verdict,
     triggered_verdict,
     verdict_of,
+    with_links,
 )
 
 
@@ -47,7 +48,9 @@ def test_report_carries_the_overall_verdict() -> None:
 
 
 def test_each_run_has_result_reason_counts_issues_steps_and_screenshots() -> None:
-    run = build_report(checkout_verdict(), run_url="https://d.example/r/{id}")["runs"][0]
+    run = build_report(with_links(checkout_verdict(), run_url="https://d.example/r/{id}"))["runs"][
+        0
+    ]
     assert run["runId"] == CHECKOUT_ID
     assert run["result"] == "FAILED"
     assert run["status"] == "completed"
@@ -153,7 +156,7 @@ def test_the_shipped_schema_is_the_one_generated_from_the_model() -> None:
 def test_every_report_is_the_declared_object_and_valid_against_the_shipped_schema(
     verdict: Callable[[], Verdict],
 ) -> None:
-    text = render_json(verdict(), run_url="https://d.example/r/{id}")
+    text = render_json(with_links(verdict(), run_url="https://d.example/r/{id}"))
     Results.model_validate_json(text, strict=True)  # every key present, none extra
     shipped = json.loads(
         resources.files("testerarmy_wait").joinpath("report/results.schema.json").read_text()

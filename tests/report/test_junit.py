@@ -21,6 +21,7 @@ from tests.report.factories import (
     outcome,
     timeout_verdict,
     verdict_of,
+    with_links,
 )
 
 # Our schema of JUnit XML as Jenkins, GitLab and the GitHub test-report actions read it,
@@ -141,7 +142,9 @@ def test_warning_and_sub_threshold_issue_pass_with_text_in_system_out() -> None:
 
 
 def test_every_case_has_classname_name_and_file() -> None:
-    root = parse(render_junit(checkout_verdict(), run_url="https://d.example/runs/{id}"))
+    root = parse(
+        render_junit(with_links(checkout_verdict(), run_url="https://d.example/runs/{id}"))
+    )
     for case in root.iter("testcase"):
         assert case.get("classname", "").startswith("tester.army.")
         assert case.get("name")

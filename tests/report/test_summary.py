@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from testerarmy_wait.models import Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
 from testerarmy_wait.policy import Policy, Result
+from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.report.comment import comment_body
 from testerarmy_wait.report.summary import render_summary
 from testerarmy_wait.verdict import Verdict, decide, usage_error
 from tests.report.factories import (
@@ -26,8 +28,9 @@ from tests.report.factories import (
     timeout_verdict,
     triggered_verdict,
     verdict_of,
+    with_links,
 )
-from tests.report.html_check import Inspector, assert_safe, inspect
+from tests.report.html_check import Inspector, assert_safe, inspect, visible_text
 
 RUN_URL = "https://dashboard.example/runs/{id}"
 PATHS = {
@@ -41,27 +44,31 @@ def section_titles(doc: Inspector) -> list[str]:
 
 
 def test_summary_opens_with_the_verdict_heading() -> None:
-    markdown = render_summary(checkout_verdict(), run_url=RUN_URL)
+    markdown = render_summary(with_links(checkout_verdict(), run_url=RUN_URL))
     assert markdown.startswith("## ❌ tester.army — FAILED")
     assert "2 blocking issues in 1 of 2 runs" in inspect(markdown).text[0]
 
 
 def test_run_table_links_short_ids_only_when_a_run_url_template_is_given() -> None:
-    linked = inspect(render_summary(checkout_verdict(), run_url=RUN_URL))
+    linked = inspect(render_summary(with_links(checkout_verdict(), run_url=RUN_URL)))
     assert f"https://dashboard.example/runs/{CHECKOUT_ID}" in linked.links()
-    plain = inspect(render_summary(checkout_verdict(), run_url=None))
+    plain = inspect(render_summary(checkout_verdict()))
     assert not any("dashboard" in link for link in plain.links())
-    no_placeholder = inspect(render_summary(checkout_verdict(), run_url="https://x.example/"))
+    no_placeholder = inspect(
+        render_summary(with_links(checkout_verdict(), run_url="https://x.example/"))
+    )
     assert not any("x.example" in link for link in no_placeholder.links())
 
 
 def test_run_url_template_that_is_not_http_never_becomes_a_link() -> None:
-    doc = inspect(render_summary(checkout_verdict(), run_url="javascript:alert('{id}')"))
+    doc = inspect(
+        render_summary(with_links(checkout_verdict(), run_url="javascript:alert('{id}')"))
+    )
     assert all(link.startswith("https://") for link in doc.links())
 
 
 def test_run_table_has_a_row_per_run_worst_first_with_issue_counts_and_durations() -> None:
-    markdown = render_summary(checkout_verdict(), run_url=None)
+    markdown = render_summary(checkout_verdict())
     rows = [
         line for line in markdown.splitlines() if line.startswith("| ❌") or line.startswith("| ✅")
     ]
@@ -71,13 +78,13 @@ def test_run_table_has_a_row_per_run_worst_first_with_issue_counts_and_durations
 
 
 def test_policy_line_names_wait_time_and_requests() -> None:
-    markdown = render_summary(checkout_verdict(), run_url=None)
+    markdown = render_summary(checkout_verdict())
     assert "Waited 2m 31s, 19 requests." in markdown
     assert "Policy: fail on" in markdown
 
 
 def test_failing_run_gets_a_section_and_passing_run_a_line() -> None:
-    doc = inspect(render_summary(checkout_verdict(), run_url=None))
+    doc = inspect(render_summary(checkout_verdict()))
     headings = [e for e in doc.elements if e.tag == "h3"]
     assert len(headings) == 1
     text = "".join(doc.text)
@@ -87,7 +94,7 @@ def test_failing_run_gets_a_section_and_passing_run_a_line() -> None:
 
 
 def test_issues_table_lists_issues_by_severity_with_emoji_type_name_and_link() -> None:
-    markdown = render_summary(checkout_verdict(), run_url=None)
+    markdown = render_summary(checkout_verdict())
     issue_rows = [line for line in markdown.splitlines() if re.match(r"\| (🔴|🟠|🟡|🔵|⚪)", line)]
     assert [row.split("|")[1].strip() for row in issue_rows] == [
         "🔴 5 · critical",
@@ -98,7 +105,7 @@ def test_issues_table_lists_issues_by_severity_with_emoji_type_name_and_link() -
 
 
 def test_issue_details_hold_repro_steps_expected_actual_screenshot_and_time() -> None:
-    doc = inspect(render_summary(checkout_verdict(), run_url=None))
+    doc = inspect(render_summary(checkout_verdict()))
     text = "".join(doc.text)
     assert 'Enter card 4242 4242 4242 4242, 12/30, CVC 123, and press "Pay".' in text
     assert "Expected:" in text
@@ -108,7 +115,7 @@ def test_issue_details_hold_repro_steps_expected_actual_screenshot_and_time() ->
 
 
 def test_steps_table_has_every_step_with_status_time_and_error_code() -> None:
-    markdown = render_summary(checkout_verdict(), run_url=None)
+    markdown = render_summary(checkout_verdict())
     assert "<details><summary>Steps: 12, 2 failed</summary>" in markdown
     assert (
         "| 9 | Pay with a saved card — Card declined | act | ❌ failed | 41.0 s "
@@ -118,13 +125,13 @@ def test_steps_table_has_every_step_with_status_time_and_error_code() -> None:
 
 
 def test_realistic_summary_renders_safely_and_names_the_report_files() -> None:
-    markdown = render_summary(checkout_verdict(), run_url=RUN_URL, report_paths=PATHS)
+    markdown = render_summary(with_links(checkout_verdict(), run_url=RUN_URL), report_paths=PATHS)
     assert_safe(markdown)
     assert "`testerarmy-reports/testerarmy-wait.json` (JSON)" in markdown
 
 
 def test_hostile_server_text_cannot_add_elements_links_or_break_tables() -> None:
-    markdown = render_summary(hostile_verdict(), run_url=RUN_URL, report_paths=PATHS)
+    markdown = render_summary(with_links(hostile_verdict(), run_url=RUN_URL), report_paths=PATHS)
     assert_safe(markdown)
     text = "".join(inspect(markdown).text)
     # The hostile text is still there for the reader, as text.
@@ -146,12 +153,12 @@ def test_each_hostile_string_in_every_field_stays_text(hostile: str) -> None:
     for step in output["steps"]:
         step.update(title=hostile, errorCode=hostile, type=hostile)
     output["screenshots"] = [hostile]
-    markdown = render_summary(verdict_of(outcome(data)), run_url=RUN_URL)
+    markdown = render_summary(with_links(verdict_of(outcome(data)), run_url=RUN_URL))
     assert_safe(markdown)
 
 
 def test_huge_run_stays_under_the_limit_keeps_top_issues_and_says_what_was_left_out() -> None:
-    markdown = render_summary(huge_verdict(), run_url=RUN_URL, report_paths=PATHS)
+    markdown = render_summary(with_links(huge_verdict(), run_url=RUN_URL), report_paths=PATHS)
     assert len(markdown.encode()) <= 512 * 1024
     assert_safe(markdown)
     assert "Left out to keep this summary under 512 KB" in markdown
@@ -165,7 +172,7 @@ def test_huge_run_stays_under_the_limit_keeps_top_issues_and_says_what_was_left_
 @pytest.mark.parametrize("max_bytes", [64 * 1024, 4096, 600, 0])
 def test_summary_never_exceeds_max_bytes(max_bytes: int) -> None:
     markdown = render_summary(
-        huge_verdict(), run_url=RUN_URL, report_paths=PATHS, max_bytes=max_bytes
+        with_links(huge_verdict(), run_url=RUN_URL), report_paths=PATHS, max_bytes=max_bytes
     )
     assert len(markdown.encode()) <= max_bytes
     if max_bytes >= 4096:
@@ -180,7 +187,7 @@ def test_many_runs_each_get_a_share_of_the_budget() -> None:
         data["id"] = f"00000000-0000-4000-8000-00000000000{n}"
         data["output"]["featureName"] = f"Feature {n}"
         runs.append(outcome(data))
-    markdown = render_summary(verdict_of(*runs), run_url=None, max_bytes=128 * 1024)
+    markdown = render_summary(verdict_of(*runs), max_bytes=128 * 1024)
     assert len(markdown.encode()) <= 128 * 1024
     for n in range(6):
         assert f"### ❌ Feature {n} — FAILED" in markdown
@@ -197,13 +204,15 @@ def test_any_issue_text_under_any_budget_is_safe_and_fits(texts: list[str], max_
         {"name": t, "description": t, "url": t, "severity": n % 6, "reproductionSteps": texts}
         for n, t in enumerate(texts * 5)
     ]
-    markdown = render_summary(verdict_of(outcome(data)), run_url=RUN_URL, max_bytes=max_bytes)
+    markdown = render_summary(
+        with_links(verdict_of(outcome(data)), run_url=RUN_URL), max_bytes=max_bytes
+    )
     assert len(markdown.encode()) <= max_bytes
     assert_safe(markdown)
 
 
 def test_timeout_summary_says_what_happened_and_what_to_check() -> None:
-    markdown = render_summary(timeout_verdict(), run_url=None)
+    markdown = render_summary(timeout_verdict())
     assert markdown.startswith("## ⏱️ tester.army — TIMEOUT")
     text = "".join(inspect(markdown).text)
     assert "still running when the deadline passed" in text
@@ -211,7 +220,7 @@ def test_timeout_summary_says_what_happened_and_what_to_check() -> None:
 
 
 def test_api_error_summary_names_the_key_run_id_and_api_url() -> None:
-    markdown = render_summary(api_error_verdict(), run_url=None, api_url="https://tester.army/api")
+    markdown = render_summary(with_links(api_error_verdict(), api_url="https://tester.army/api"))
     assert_safe(markdown)
     text = "".join(inspect(markdown).text)
     assert markdown.startswith("## ⚠️ tester.army — ERROR")
@@ -221,7 +230,7 @@ def test_api_error_summary_names_the_key_run_id_and_api_url() -> None:
 
 
 def test_usage_error_summary_has_the_problem_and_no_run_table() -> None:
-    markdown = render_summary(usage_error("run-id 'abc' is not a UUID"), run_url=None)
+    markdown = render_summary(usage_error("run-id 'abc' is not a UUID"))
     assert markdown.startswith("## ⚠️ tester.army — ERROR")
     text = "".join(inspect(markdown).text)
     assert "What happened: run-id 'abc' is not a UUID" in text
@@ -238,7 +247,7 @@ def test_infrastructure_failure_summary_says_retry() -> None:
         }
     )
     verdict = decide([RunOutcome(run_id=CHECKOUT_ID, stop=StopReason.FINISHED, run=run)], Policy())
-    text = "".join(inspect(render_summary(verdict, run_url=None)).text)
+    text = "".join(inspect(render_summary(verdict)).text)
     assert "CAPACITY" in text
     assert "Retry the run" in text
 
@@ -254,7 +263,7 @@ def test_interrupted_summary_says_the_job_was_cancelled() -> None:
         Policy(),
         interrupted_by="SIGTERM",
     )
-    text = "".join(inspect(render_summary(verdict, run_url=None)).text)
+    text = "".join(inspect(render_summary(verdict)).text)
     assert "interrupted by SIGTERM" in text
     assert "The remote run was asked to cancel." in text
 
@@ -266,13 +275,13 @@ def test_skipped_run_gets_a_section_with_the_planner_reason() -> None:
         "output": {"kind": "planner_skipped", "reason": "docs only"},
     }
     verdict = verdict_of(outcome(data), policy=Policy(fail_on=frozenset({Result.FAILED})))
-    markdown = render_summary(verdict, run_url=None)
+    markdown = render_summary(verdict)
     assert "### ⏭️ Run 3f2a9c1e — SKIPPED" in markdown
     assert "docs only" in markdown
 
 
 def test_triggered_runs_say_they_were_started_here_and_with_what() -> None:
-    text = "".join(inspect(render_summary(triggered_verdict(), run_url=None)).text)
+    text = "".join(inspect(render_summary(triggered_verdict())).text)
     assert (
         "Started by this step: group grp_checkout, batch batch-42, with ref=main (2 runs)." in text
     )
@@ -280,7 +289,23 @@ def test_triggered_runs_say_they_were_started_here_and_with_what() -> None:
 
 def test_summary_without_failures_has_no_sections() -> None:
     verdict: Verdict = verdict_of(outcome(signup_run_data()))
-    markdown = render_summary(verdict, run_url=None, report_paths=PATHS)
+    markdown = render_summary(verdict, report_paths=PATHS)
     assert markdown.startswith("## ✅ tester.army — PASS")
     assert Counter(inspect(markdown).tags)["h3"] == 0
     assert "Left out" not in markdown
+
+
+def test_the_links_travel_with_the_verdict_and_the_comment_names_no_api_url() -> None:
+    """The summary names the API URL in its advice on API errors; the pull request comment,
+    read by more people than the job's log, does not, yet links the job."""
+    verdict = with_links(
+        api_error_verdict(),
+        run_url=RUN_URL,
+        api_url="https://qa.internal.example/api",
+        job_url="https://ci.example/jobs/7",
+    )
+    assert "qa.internal.example" in visible_text(render_summary(verdict))
+    comment = comment_body(verdict, key="0" * 16, redactor=Redactor())
+    assert "qa.internal.example" not in visible_text(comment)
+    assert "internal" not in comment
+    assert "https://ci.example/jobs/7" in inspect(comment).links()

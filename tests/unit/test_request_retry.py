@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -125,3 +126,12 @@ def test_failures_of_other_kinds_are_not_caught() -> None:
     with pytest.raises(KeyError):
         run(attempt, policy(clock))
     assert clock.slept == []
+
+
+def test_backoff_writes_nothing_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Its own lines would reach the job's log, unredacted and unasked."""
+    clock = Clock()
+    _calls, attempt = flaky([transient(), ApiError("HTTP 400 ghp_SECRET", status=400)])
+    with caplog.at_level(logging.DEBUG), pytest.raises(ApiError):
+        run(attempt, policy(clock))
+    assert [r for r in caplog.records if r.name.startswith("backoff")] == []

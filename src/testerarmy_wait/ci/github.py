@@ -340,10 +340,8 @@ class GitHubReporter:
 
                 markdown = render_summary(
                     finished.verdict,
-                    run_url=finished.run_url,
                     report_paths=finished.paths.for_summary(),
                     max_bytes=SUMMARY_MAX_BYTES,
-                    api_url=finished.api_url,
                 )
                 append_summary(summary_file, rendered(self._redactor, markdown))
             except Exception as error:  # the log and the annotations still follow
@@ -369,7 +367,7 @@ class GitHubReporter:
         self._close_poll_log()
         verdict = finished.verdict
         problems = list(finished.paths.errors) + self._write_files(finished)
-        for block in report_blocks(verdict, color=False, api_url=finished.api_url):
+        for block in report_blocks(verdict, color=False):
             self._print_block(block)
         announce(verdict, self.cmds)
         for problem in problems:  # the report-file warnings are among them

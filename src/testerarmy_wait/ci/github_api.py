@@ -44,7 +44,6 @@ class PullRequest:
     repository: str  # owner/name
     number: int
     head_sha: str
-    job_url: str | None
     key_source: str  # workflow, job and matrix values, or the comment-key setting
     workflow_path: str  # where check-run annotations point
 
@@ -72,7 +71,6 @@ def pull_request_context(
         repository=repository,
         number=number,
         head_sha=change.commit_sha or job.sha,
-        job_url=job.job_url,
         key_source=key,
         workflow_path=workflow_path or ".github",
     )
@@ -262,7 +260,6 @@ async def publish(
     mode: str,
     check_run: bool,
     verdict: Verdict,
-    run_url: str | None,
     redactor: Redactor,
     route: Route | None,
     hidden: str | None = None,
@@ -273,7 +270,7 @@ async def publish(
     done: list[str] = []
     warnings: list[str] = []
     key = comment_key(pr.key_source)
-    body = comment_body(verdict, key=key, run_url=run_url, job_url=pr.job_url, redactor=redactor)
+    body = comment_body(verdict, key=key, redactor=redactor)
     text = body.split("\n", 1)[1]  # the comment without its marker, for the check run
     body = f"{body}\n{hidden}" if hidden else body
     async with api_factory(pr.api_url, _headers(token), redactor=redactor, route=route) as api:

@@ -133,7 +133,7 @@ class GitLabReporter:
         if self._poll_open:
             self.sections.end("testerarmy_poll_log")
             self._poll_open = False
-        for block in report_blocks(finished.verdict, color=self.color, api_url=finished.api_url):
+        for block in report_blocks(finished.verdict, color=self.color):
             if block.title is None:
                 self._print_block(block)
                 continue

@@ -28,7 +28,6 @@ class MergeRequest:
     api_url: str  # CI_API_V4_URL
     project: str  # CI_PROJECT_ID
     iid: int
-    job_url: str | None
     key_source: str
 
 
@@ -41,7 +40,6 @@ def merge_request_context(job: GitLabJob, *, comment_key: str | None) -> MergeRe
         api_url=job.api_url,
         project=job.project_id,
         iid=iid,
-        job_url=job.job_url,
         key_source=comment_key or job.job_name,
     )
 
@@ -111,7 +109,6 @@ async def publish(
     token: str,
     mode: str,
     verdict: Verdict,
-    run_url: str | None,
     redactor: Redactor,
     route: Route | None,
     hidden: str | None = None,
@@ -122,7 +119,7 @@ async def publish(
     if mode == "off":
         return [], []
     key = comment_key(mr.key_source)
-    body = comment_body(verdict, key=key, run_url=run_url, job_url=mr.job_url, redactor=redactor)
+    body = comment_body(verdict, key=key, redactor=redactor)
     body = f"{body}\n{hidden}" if hidden else body
     where = f"merge request !{mr.iid}"
     async with api_factory(

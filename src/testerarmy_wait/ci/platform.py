@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from testerarmy_wait.ci_context import ChangeRequest, CIContext
 from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.verdict import Links
 
 if TYPE_CHECKING:
     from testerarmy_wait.ci.reporters import Reporter
@@ -32,6 +33,10 @@ class Platform(Protocol):
         """The pull (merge) request the job runs for, as the platform says it."""
         ...
 
+    def links(self, settings: Settings, redactor: Redactor) -> Links:
+        """Where every report points: the dashboard's runs, the API as shown, this job."""
+        ...
+
     def publish_review(
         self, settings: Settings, verdict: Verdict, redactor: Redactor
     ) -> tuple[list[str], list[str]]:
@@ -53,6 +58,14 @@ class _Base:
 
     def change_request(self) -> ChangeRequest:
         return self.context.change
+
+    def links(self, settings: Settings, redactor: Redactor) -> Links:
+        api = settings.api_url
+        return Links(
+            run_url=settings.run_url,
+            api_url=redactor.message(api) if api else None,
+            job_url=self.context.job_url,
+        )
 
     def previous_attempt(self, settings: Settings, redactor: Redactor) -> LookedBack:
         if settings.start is None or not settings.inputs.rerun_failed_only:

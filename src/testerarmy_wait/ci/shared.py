@@ -23,8 +23,6 @@ class Finished:
     verdict: Verdict
     paths: ReportPaths
     outputs: Mapping[str, str]
-    run_url: str | None = None
-    api_url: str | None = None  # as shown to a reader (secrets already taken out)
 
 
 class TransferLog:

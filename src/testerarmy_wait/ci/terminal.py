@@ -31,10 +31,10 @@ if TYPE_CHECKING:
 CLEAR_LINE: Final = "\r\x1b[2K"
 
 
-def render_text(verdict: Verdict, *, color: bool, api_url: str | None = None) -> str:
+def render_text(verdict: Verdict, *, color: bool) -> str:
     """The verdict for a person: the report's blocks as plain lines, untitled, unfolded."""
     lines: list[str] = []
-    for block in report_blocks(verdict, color=color, api_url=api_url):
+    for block in report_blocks(verdict, color=color):
         lines += block.lines
         if block.more is not None:
             lines.append(f"  {block.more}")
@@ -191,7 +191,7 @@ class TerminalReporter:
 
     def finish(self, finished: Finished) -> None:
         self.status.finish()
-        text = render_text(finished.verdict, color=self.color, api_url=finished.api_url)
+        text = render_text(finished.verdict, color=self.color)
         self.stream.write(rendered(self._redactor, text))
         for line in report_lines(finished.paths):
             self.stream.write(rendered(self._redactor, line) + "\n")

@@ -134,14 +134,14 @@ def run_lines(run: RunVerdict, *, color: bool, api_url: str | None = None) -> li
     return lines
 
 
-def header_lines(verdict: Verdict, *, color: bool, api_url: str | None = None) -> list[str]:
+def header_lines(verdict: Verdict, *, color: bool) -> list[str]:
     """The headline, what happened and what to check (when the invocation failed), policy."""
     paint = _Painter(color)
     style = "green" if verdict.passed else _RESULT_STYLE[verdict.result]
     lines = [paint(f"tester.army — {_plain(verdict.headline, 500)}", style, "bold")]
     if verdict.problem is not None:
         lines.append(f"  {_plain(verdict.problem, 1000)}")
-        advice = verdict_advice(verdict, api_url=api_url)
+        advice = verdict_advice(verdict, api_url=verdict.links.api_url)
         if advice:
             lines.append("  What to check:")
             lines += [f"    - {_plain(item, 500)}" for item in advice]
@@ -234,10 +234,11 @@ class Block:
     more: str | None = None
 
 
-def report_blocks(verdict: Verdict, *, color: bool, api_url: str | None = None) -> list[Block]:
+def report_blocks(verdict: Verdict, *, color: bool) -> list[Block]:
     """The headline, a block per run shown in full (folded when it passed), then one block
     listing the further runs, if any (see :func:`plan_runs`)."""
-    blocks = [Block("headline", None, tuple(header_lines(verdict, color=color, api_url=api_url)))]
+    api_url = verdict.links.api_url
+    blocks = [Block("headline", None, tuple(header_lines(verdict, color=color)))]
     plan = plan_runs(verdict)
     for n, run in enumerate(plan.detailed):
         blocks.append(

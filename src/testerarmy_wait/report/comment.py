@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal, get_args
 
 from testerarmy_wait.policy import CommentMode
@@ -85,19 +85,17 @@ def comment_body(
     verdict: Verdict,
     *,
     key: str,
-    run_url: str | None,
-    job_url: str | None,
-    api_url: str | None = None,
     max_bytes: int = COMMENT_MAX_BYTES,
     redactor: Redactor,
 ) -> str:
     """The comment: marker, the summary (within budget, secrets taken out by ``redactor``),
-    and where the job is."""
+    and where the job is (the verdict's ``links.job_url``). The API URL is left out: a pull
+    request may be read by more people than the job's log."""
     marker = f"<!-- testerarmy-wait comment key={key} state={verdict_state(verdict)} -->"
+    job_url = verdict.links.job_url
     link = md_link("Job summary and reports", job_url) if job_url else ""
     footer = f"\n{link} · posted by testerarmy-wait\n" if link else ""
     room = max(1024, max_bytes - len(marker.encode()) - len(footer.encode()) - 2)
-    summary = rendered(
-        redactor, render_summary(verdict, run_url=run_url, max_bytes=room, api_url=api_url)
-    )
+    shown = replace(verdict, links=replace(verdict.links, api_url=None))
+    summary = rendered(redactor, render_summary(shown, max_bytes=room))
     return f"{marker}\n{summary.rstrip()}\n{footer}"

@@ -64,17 +64,17 @@ def write_text_atomic(path: Path, text: str | Iterable[str]) -> None:
         raise
 
 
-def _json_pieces(verdict: Verdict, run_url: str | None, clean: Redactor) -> Iterator[str]:
-    for piece in json_chunks(verdict, run_url=run_url):
+def _json_pieces(verdict: Verdict, clean: Redactor) -> Iterator[str]:
+    for piece in json_chunks(verdict):
         yield rendered(clean, piece)
     yield "\n"
 
 
-def _junit_pieces(verdict: Verdict, run_url: str | None, clean: Redactor) -> Iterator[str]:
+def _junit_pieces(verdict: Verdict, clean: Redactor) -> Iterator[str]:
     """The suites go to a scratch file first: the totals lead the document."""
     total = Counts()
     with tempfile.TemporaryFile("w+", encoding="utf-8") as scratch:
-        for text, counts in junit_suites(verdict, run_url=run_url):
+        for text, counts in junit_suites(verdict):
             scratch.write(rendered(clean, text))
             total.add(counts)
         head, tail = junit_document(total, verdict.elapsed_s)
@@ -90,7 +90,6 @@ def write_reports(
     report_dir: Path,
     *,
     workspace: Path,
-    run_url: str | None,
     redactor: Redactor,
     junit_path: Path | None = None,
 ) -> ReportPaths:
@@ -105,8 +104,8 @@ def write_reports(
         DOTENV_NAME: directory / DOTENV_NAME,
     }
     contents: dict[str, Callable[[], Iterable[str]]] = {
-        JSON_NAME: lambda: _json_pieces(verdict, run_url, redactor),
-        JUNIT_NAME: lambda: _junit_pieces(verdict, run_url, redactor),
+        JSON_NAME: lambda: _json_pieces(verdict, redactor),
+        JUNIT_NAME: lambda: _junit_pieces(verdict, redactor),
         DOTENV_NAME: lambda: [rendered(redactor, render_dotenv(verdict))],
     }
     errors: list[str] = []

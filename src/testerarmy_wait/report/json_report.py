@@ -294,20 +294,18 @@ def _app(verdict: Verdict) -> dict[str, Any] | None:
     }
 
 
-def build_report(verdict: Verdict, *, run_url: str | None = None) -> dict[str, Any]:
+def build_report(verdict: Verdict) -> dict[str, Any]:
     """The results object (``schemaVersion`` 1)."""
-    return {**_header(verdict), "runs": [_run(r, run_url) for r in verdict.runs]}
+    return {**_header(verdict), "runs": [_run(r, verdict.links.run_url) for r in verdict.runs]}
 
 
-def json_chunks(
-    verdict: Verdict, *, run_url: str | None = None, ascii_only: bool = False
-) -> Iterator[str]:
+def json_chunks(verdict: Verdict, *, ascii_only: bool = False) -> Iterator[str]:
     """The results object as JSON text (indented by two), a run at a time, so that a report
     on thousands of runs is written without ever holding all of it."""
     header = json.dumps(_header(verdict), ensure_ascii=ascii_only, indent=2)
     yield _SURROGATE_RE.sub("\ufffd", header[:-2]) + ',\n  "runs": ['
     for n, run in enumerate(verdict.runs):
-        text = json.dumps(_run(run, run_url), ensure_ascii=ascii_only, indent=2)
+        text = json.dumps(_run(run, verdict.links.run_url), ensure_ascii=ascii_only, indent=2)
         indented = text.replace("\n", "\n    ")
         yield ("," if n else "") + "\n    " + _SURROGATE_RE.sub("\ufffd", indented)
     yield ("\n  " if verdict.runs else "") + "]\n}"
@@ -316,10 +314,9 @@ def json_chunks(
 def render_json(
     verdict: Verdict,
     *,
-    run_url: str | None = None,
     ascii_only: bool = False,
 ) -> str:
     """The results object as JSON text (UTF-8 safe, no trailing newline). ``ascii_only``
     escapes every non-ASCII character too, for printing to a terminal or a log, where
     C1 control characters would otherwise pass through."""
-    return "".join(json_chunks(verdict, run_url=run_url, ascii_only=ascii_only))
+    return "".join(json_chunks(verdict, ascii_only=ascii_only))

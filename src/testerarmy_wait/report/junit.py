@@ -280,12 +280,16 @@ def _start_suite(root: ET.Element, verdict: Verdict) -> Counts:
     return start.counts
 
 
-def junit_suites(verdict: Verdict, *, run_url: str | None = None) -> Iterator[tuple[str, Counts]]:
+def junit_suites(verdict: Verdict) -> Iterator[tuple[str, Counts]]:
     """Each ``testsuite`` as indented XML text with its counts, one run at a time."""
     runs = verdict.runs or (None,)
     for run in runs:
         holder = ET.Element("testsuites")
-        counts = _suite(holder, run, run_url) if run is not None else _start_suite(holder, verdict)
+        counts = (
+            _suite(holder, run, verdict.links.run_url)
+            if run is not None
+            else _start_suite(holder, verdict)
+        )
         [suite] = list(holder)
         ET.indent(suite, level=1)
         yield "  " + ET.tostring(suite, encoding="unicode").rstrip() + "\n", counts
@@ -300,11 +304,11 @@ def junit_document(total: Counts, elapsed_s: float) -> tuple[str, str]:
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{opening}\n', "</testsuites>\n"
 
 
-def render_junit(verdict: Verdict, *, run_url: str | None = None) -> str:
+def render_junit(verdict: Verdict) -> str:
     """The whole report as an XML document (UTF-8 declaration, text without a BOM)."""
     total = Counts()
     suites = []
-    for text, counts in junit_suites(verdict, run_url=run_url):
+    for text, counts in junit_suites(verdict):
         suites.append(text)
         total.add(counts)
     head, tail = junit_document(total, verdict.elapsed_s)

@@ -175,14 +175,14 @@ def _attempts_text(run: RunVerdict, run_url: str | None) -> str:
     return "Attempts: " + " → ".join(one(a) for a in (*run.attempts, run)) + flaky
 
 
-def _run_table(verdict: Verdict, run_url: str | None, room: int) -> tuple[str, _Omitted]:
+def _run_table(verdict: Verdict, room: int) -> tuple[str, _Omitted]:
     """The per-run table, worst first, as many rows as ``room`` takes."""
     runs = verdict.runs_worst_first()
     head = [
         "| | Run | Feature | Result | Issues (blocking) | Duration |",
         "|---|---|---|---|---|---|",
     ]
-    rows = [_run_table_row(r, run_url) for r in runs[:_MAX_RUN_ROWS]]
+    rows = [_run_table_row(r, verdict.links.run_url) for r in runs[:_MAX_RUN_ROWS]]
     shown = _fit_lines(head, rows, "", room)
     if shown == 0:
         return "", _Omitted(runs=len(runs))
@@ -550,20 +550,18 @@ def _path_text(path: str) -> str:
     return f"`{path}`"
 
 
-def _add_overview(doc: _Doc, verdict: Verdict, run_url: str | None, api_url: str | None) -> None:
+def _add_overview(doc: _Doc, verdict: Verdict) -> None:
     """The heading, what happened, the table of runs, the policy, triggers and notes."""
     doc.add(_heading(verdict))
     if verdict.interrupted_by:
         doc.add(f"The job was interrupted ({md_text(verdict.interrupted_by, 20)}) while waiting.")
     if verdict.problem is not None:
         doc.add(f"**What happened:** {md_text(verdict.problem, 1000)}")
-        advice = verdict_advice(verdict, api_url=api_url)
+        advice = verdict_advice(verdict, api_url=verdict.links.api_url)
         if advice:
             doc.add("**What to check**\n\n" + _bullets(advice))
     if verdict.runs:
-        table, omitted = _run_table(
-            verdict, run_url, min(doc.remaining, max(doc.budget // 4, 4096))
-        )
+        table, omitted = _run_table(verdict, min(doc.remaining, max(doc.budget // 4, 4096)))
         doc.add(table)
         doc.omitted.add(omitted)
     doc.add(_policy_line(verdict))
@@ -574,9 +572,10 @@ def _add_overview(doc: _Doc, verdict: Verdict, run_url: str | None, api_url: str
         doc.add(_bullets(verdict.notes[:20]))
 
 
-def _add_runs(doc: _Doc, verdict: Verdict, run_url: str | None, api_url: str | None) -> None:
+def _add_runs(doc: _Doc, verdict: Verdict) -> None:
     """A section for each run that did not pass cleanly (worst first, sharing what room is
     left), then one line for each run that did."""
+    run_url, api_url = verdict.links.run_url, verdict.links.api_url
     worst_first = verdict.runs_worst_first()
     needs_section = [r for r in worst_first if r.result is not Result.PASS or r.fails_policy]
     for position, run in enumerate(needs_section):
@@ -597,20 +596,19 @@ def _add_runs(doc: _Doc, verdict: Verdict, run_url: str | None, api_url: str | N
 def render_summary(
     verdict: Verdict,
     *,
-    run_url: str | None,
     report_paths: Mapping[str, str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    api_url: str | None = None,
 ) -> str:
     """The job summary as markdown, never longer than ``max_bytes`` UTF-8 bytes.
 
-    ``run_url`` is a link template with ``{id}``; ``report_paths`` maps ``"json"`` and
+    Runs link to the verdict's ``links.run_url`` (a template with ``{id}``) and the advice
+    on API errors names its ``links.api_url``; ``report_paths`` maps ``"json"`` and
     ``"junit"`` to the report files' paths (as a reader finds them, e.g. relative to the
-    workspace); ``api_url`` is named in the advice on API errors.
+    workspace).
     """
     doc = _Doc(budget=max(0, max_bytes - _FOOTER_RESERVE))
-    _add_overview(doc, verdict, run_url, api_url)
-    _add_runs(doc, verdict, run_url, api_url)
+    _add_overview(doc, verdict)
+    _add_runs(doc, verdict)
     blocks, omitted = _baseline_blocks(verdict, doc.remaining)
     for block in blocks:
         doc.add(block)
