@@ -111,7 +111,7 @@ def main() -> int:
     args = parser.parse_args()
     cases = {"5,000 issues, 10,000 steps": huge(), "12 MB of long text": long_texts()}
     renderers: dict[str, Callable[[Verdict], str]] = {
-        "summary": lambda v: render_summary(v, run_url=None),
+        "summary": render_summary,
         "terminal text": lambda v: render_text(v, color=False),
         "JUnit": junit,
         "JSON": lambda v: "".join(json_chunks(v)),

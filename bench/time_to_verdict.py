@@ -78,10 +78,8 @@ def main_bench() -> None:
         huge = asyncio.run(fetch())
         verdict = decide([RunOutcome(huge_id, StopReason.FINISHED, huge)], Policy())
         rows.append(("huge run: GET + parse (ms)", median_ms(lambda: asyncio.run(fetch()), 3)))
-        rows.append(
-            ("huge run: summary (ms)", median_ms(lambda: render_summary(verdict, run_url=None), 3))
-        )
-        size = len(render_summary(verdict, run_url=None).encode())
+        rows.append(("huge run: summary (ms)", median_ms(lambda: render_summary(verdict), 3)))
+        size = len(render_summary(verdict).encode())
         rows.append(("huge run: summary size (KiB)", size / 1024))
         rows.append(("huge run: JUnit (ms)", median_ms(lambda: render_junit(verdict), 3)))
     width = max(len(name) for name, _ in rows)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from testerarmy_wait.ci import github
 from testerarmy_wait.ci.github import (
     GitHubReporter,
     WorkflowCommands,
@@ -20,11 +21,13 @@ from testerarmy_wait.ci.github import (
     write_outputs,
 )
 from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.report import escape
 from tests.ci.runner import commands_processed, parse_output_file
 from tests.report.factories import (
     HOSTILE_STRINGS,
     checkout_run_data,
     checkout_verdict,
+    huge_verdict,
     outcome,
     verdict_of,
 )
@@ -176,6 +179,26 @@ def test_announce_errors_for_blocking_issues_and_warnings_for_the_rest() -> None
     assert [c.name for c in processed] == ["error", "error", "warning"]
     assert processed[0].properties.startswith("title=Blocking issue (5 · critical)%3A Payment form")
     assert "https%3A" not in processed[0].data  # data keeps ':'; only properties escape it
+
+
+def test_annotations_are_made_only_for_what_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """5,000 issues with long texts: only the ten annotations of each kind (and the titles
+    the tenth names) are cleaned, not every issue's text."""
+    cleaned: list[int] = []
+    real = escape.one_line
+
+    def counting(text: str | None, limit: int | None = None) -> str:
+        cleaned.append(len(text or ""))
+        return real(text, limit)
+
+    monkeypatch.setattr(github, "one_line", counting)
+    out = io.StringIO()
+    announce(huge_verdict(), WorkflowCommands(out, Redactor()))
+    processed, _ = commands_processed(out.getvalue())
+    assert [c.name for c in processed].count("error") == 10
+    assert "more errors" in processed[9].properties
+    assert len(cleaned) < 200  # was one call per issue and field: over 15,000
+    assert sum(cleaned) < 1_000_000
 
 
 def test_announce_keeps_ten_per_type_and_the_tenth_sums_up_the_rest() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
@@ -196,33 +196,50 @@ def append_summary(path: Path | str, markdown: str) -> None:
 # ------------------------------------------------------------------ annotations
 
 
-def _issue_annotation(run: RunVerdict, issue: Issue, *, blocking: bool) -> tuple[str, str]:
-    kind = "Blocking issue" if blocking else ("Warning" if issue.is_warning else "Issue")
-    title = f"{kind} ({severity_name(issue)}): {one_line(issue.name) or 'unnamed'}"
-    where = f" at {one_line(issue.url, 300)}" if issue.url else ""
-    feature = one_line(run.feature_name, 100) or "run"
-    message = (
-        f"{one_line(issue.description) or one_line(issue.name)}"
-        f"\n{feature} ({short_id(run.run_id)}){where}"
-    )
-    return cap(title, MAX_TITLE_CHARS), cap(
-        terminal_text(message, multiline=True), MAX_MESSAGE_CHARS
-    )
+#: An annotation as (title, message), each made only when it is shown: a run may report
+#: thousands of issues, and ten annotations of each kind are written.
+Pending = tuple[Callable[[], str], Callable[[], str]]
 
 
-def _run_annotation(run: RunVerdict) -> tuple[str, str]:
-    feature = one_line(run.feature_name, 100)
-    name = f"{feature} ({short_id(run.run_id)})" if feature else f"run {run.run_id}"
-    title = f"tester.army {run.result.value}: {name}"
-    return cap(title, MAX_TITLE_CHARS), cap(one_line(run.reason), MAX_MESSAGE_CHARS)
+def _issue_annotation(run: RunVerdict, issue: Issue, *, blocking: bool) -> Pending:
+    def title() -> str:
+        kind = "Blocking issue" if blocking else ("Warning" if issue.is_warning else "Issue")
+        name = one_line(issue.name, MAX_TITLE_CHARS) or "unnamed"
+        return cap(f"{kind} ({severity_name(issue)}): {name}", MAX_TITLE_CHARS)
+
+    def message() -> str:
+        where = f" at {one_line(issue.url, 300)}" if issue.url else ""
+        feature = one_line(run.feature_name, 100) or "run"
+        said = one_line(issue.description, MAX_MESSAGE_CHARS) or one_line(
+            issue.name, MAX_MESSAGE_CHARS
+        )
+        text = f"{said}\n{feature} ({short_id(run.run_id)}){where}"
+        return cap(terminal_text(text, multiline=True), MAX_MESSAGE_CHARS)
+
+    return title, message
 
 
-def collect_annotations(verdict: Verdict) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(errors, warnings) as (title, message), before the per-type limit."""
-    errors: list[tuple[str, str]] = []
-    warnings: list[tuple[str, str]] = []
+def _run_annotation(run: RunVerdict) -> Pending:
+    def title() -> str:
+        feature = one_line(run.feature_name, 100)
+        name = f"{feature} ({short_id(run.run_id)})" if feature else f"run {run.run_id}"
+        return cap(f"tester.army {run.result.value}: {name}", MAX_TITLE_CHARS)
+
+    return title, lambda: cap(one_line(run.reason, MAX_MESSAGE_CHARS), MAX_MESSAGE_CHARS)
+
+
+def collect_annotations(verdict: Verdict) -> tuple[list[Pending], list[Pending]]:
+    """(errors, warnings), before the per-type limit; none of them made yet."""
+    errors: list[Pending] = []
+    warnings: list[Pending] = []
     if verdict.problem is not None:
-        errors.append(("tester.army", cap(one_line(verdict.problem), MAX_MESSAGE_CHARS)))
+        problem = verdict.problem
+        errors.append(
+            (
+                lambda: "tester.army",
+                lambda: cap(one_line(problem, MAX_MESSAGE_CHARS), MAX_MESSAGE_CHARS),
+            )
+        )
     for run in verdict.runs_worst_first():
         if run.result in {Result.ERROR, Result.TIMEOUT} or (
             run.fails_policy and run.result is not Result.FAILED
@@ -238,12 +255,14 @@ def collect_annotations(verdict: Verdict) -> tuple[list[tuple[str, str]], list[t
     return errors, warnings
 
 
-def _limited(items: list[tuple[str, str]], noun: str) -> list[tuple[str, str]]:
+def _limited(items: list[Pending], noun: str) -> list[tuple[str, str]]:
+    """At most ``MAX_ANNOTATIONS_PER_TYPE``, the last one naming the others (twenty of them
+    by title, the rest counted)."""
     if len(items) <= MAX_ANNOTATIONS_PER_TYPE:
-        return items
-    kept = items[: MAX_ANNOTATIONS_PER_TYPE - 1]
+        return [(title(), message()) for title, message in items]
+    kept = [(title(), message()) for title, message in items[: MAX_ANNOTATIONS_PER_TYPE - 1]]
     rest = items[MAX_ANNOTATIONS_PER_TYPE - 1 :]
-    names = "; ".join(title for title, _ in rest[:20])
+    names = "; ".join(title() for title, _ in rest[:20])
     more = f" (and {len(rest) - 20} more)" if len(rest) > 20 else ""
     summary = (
         f"{len(rest)} more {noun}",
