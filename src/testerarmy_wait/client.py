@@ -3,16 +3,15 @@ secrets taken out, errors typed.
 
 No retries happen here (the wait owns the schedule and the deadline); every failure is
 mapped onto ``ApiError`` with ``transient`` telling whether trying again can help. Every
-answer body is hostile until judged: at most ``max_body_bytes`` are read *and* inflated
-(gzip and deflate are decoded here, in bounded steps), JSON may not smuggle ``NaN`` or
-numbers too long to be numbers, and nesting too deep to parse is an unreadable answer.
+answer body is hostile until judged (``exchange``): at most ``max_body_bytes`` are read *and*
+inflated, JSON may not smuggle ``NaN`` or numbers too long to be numbers, and nesting too deep
+to parse is an unreadable answer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
-import json
 import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -22,7 +21,15 @@ from urllib.parse import quote
 import httpx
 
 from testerarmy_wait import __version__
-from testerarmy_wait.errors import ApiError, TesterArmyWaitError
+from testerarmy_wait.errors import ApiError
+from testerarmy_wait.exchange import (
+    BodyTooLarge,
+    TooDeep,
+    failure_of,
+    loads,
+    parse_retry_after,
+    read_bounded,
+)
 from testerarmy_wait.network import Route, unused_tls_context
 from testerarmy_wait.redaction import Redactor
 
@@ -43,7 +50,7 @@ if TYPE_CHECKING:
         WebhookAccepted,
     )
 
-__all__ = ["ApiError", "TesterArmyClient", "parse_retry_after"]
+__all__ = ["ApiError", "TesterArmyClient"]
 
 M = TypeVar("M", bound="BaseModel")
 USER_AGENT = f"testerarmy-wait/{__version__}"
@@ -52,28 +59,6 @@ TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_BODY_BYTES: Final = 16 * 1024 * 1024
 #: Requests in flight at once; the rest wait for a slot (their time counts).
 MAX_IN_FLIGHT: Final = 16
-#: ``Retry-After`` beyond this is taken as this (the deadline bounds every wait anyway).
-MAX_RETRY_AFTER_S: Final = 24 * 3600.0
-_INFLATE_STEP: Final = 1024 * 1024
-_LONGEST_JSON_INTEGER: Final = 30  # digits; longer ones cannot be a count or an index
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP-date. Anything
-    unreadable (or a date whose year overflows) is ``None``; huge values are capped."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isascii() and text.isdigit():
-        return min(float(text[:12]) if len(text) <= 12 else MAX_RETRY_AFTER_S, MAX_RETRY_AFTER_S)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-        if when.tzinfo is None:
-            return None
-        current = time.time() if now is None else now
-        return min(max(0.0, when.timestamp() - current), MAX_RETRY_AFTER_S)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 def _models() -> ModuleType:
@@ -99,95 +84,6 @@ def _hint(status: int) -> str:
         413: "the request body is too large",
         429: "rate or usage limit reached",
     }.get(status, "the server failed" if status >= 500 else "unexpected answer")
-
-
-def _json_constant(name: str) -> None:
-    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON: read as unknown (null)."""
-    return None
-
-
-def _json_integer(text: str) -> int | None:
-    """An integer literal; one too long to be a number of ours is unknown (null), and never
-    reaches Python's limit on converting long digit strings."""
-    return int(text) if len(text) <= _LONGEST_JSON_INTEGER else None
-
-
-class TooDeep(TesterArmyWaitError):
-    """JSON nested too deeply to parse."""
-
-
-def loads(
-    body: bytes, *, object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None
-) -> Any:
-    """JSON text as Python values, judged: see ``_json_constant`` and ``_json_integer``; each
-    object made by ``object_pairs_hook`` when given. Raises ``ValueError`` for text that is not
-    JSON, ``TooDeep`` for nesting too deep to parse."""
-    try:
-        return json.loads(
-            body,
-            parse_constant=_json_constant,
-            parse_int=_json_integer,
-            object_pairs_hook=object_pairs_hook,
-        )
-    except RecursionError as error:
-        raise TooDeep("nested too deeply") from error
-
-
-class BodyTooLarge(TesterArmyWaitError):
-    """An answer body over the limit: not read further."""
-
-
-def _inflater(encoding: str) -> Any:
-    """A zlib decompressor for ``Content-Encoding`` (None: identity); an unknown one is quoted
-    as the server wrote it, so that a secret in it is still found."""
-    name = encoding.lower()
-    if name in ("", "identity"):
-        return None
-    if name in ("gzip", "x-gzip"):
-        return zlib.decompressobj(wbits=31)
-    if name == "deflate":
-        return zlib.decompressobj(wbits=47)  # zlib or gzip header, detected
-    raise ValueError(f"a content encoding this client did not ask for: {encoding}")
-
-
-async def read_bounded(response: httpx.Response, limit: int) -> bytes:
-    """The body of a streamed ``response``, decoded, or ``BodyTooLarge`` once more than ``limit``
-    bytes came over the wire or out of the decompressor (checked in 1 MiB steps, so a
-    compression bomb never inflates past the limit)."""
-    encodings = [e.strip() for e in response.headers.get("content-encoding", "").split(",")]
-    inflaters = [i for i in (_inflater(e) for e in reversed(encodings)) if i is not None]
-    if len(inflaters) > 1:
-        raise ValueError("more than one content encoding")
-    inflater = inflaters[0] if inflaters else None
-    body = bytearray()
-    wire = 0
-    try:
-        async for chunk in response.aiter_raw():
-            wire += len(chunk)
-            if wire > limit:
-                raise BodyTooLarge
-            if inflater is None:
-                body += chunk
-            else:
-                _inflate(inflater, chunk, body, limit)
-    except httpx.StreamConsumed:  # handed over already read (an in-process test transport)
-        if len(response.content) > limit:
-            raise BodyTooLarge from None
-        return response.content
-    return bytes(body)
-
-
-def _inflate(inflater: Any, data: bytes, body: bytearray, limit: int) -> None:
-    """Decompress ``data`` onto ``body`` in steps of at most 1 MiB, stopping past ``limit``."""
-    while True:
-        room = min(_INFLATE_STEP, limit + 1 - len(body))
-        out = inflater.decompress(data, room)
-        body += out
-        if len(body) > limit:
-            raise BodyTooLarge
-        data = inflater.unconsumed_tail
-        if not data and len(out) < room:
-            return
 
 
 class Answer:
@@ -310,36 +206,24 @@ class TesterArmyClient:
                 body = await read_bounded(response, self._max_body_bytes)
                 self._note_server_time(response.headers.get("date"))
                 return Answer(response.status_code, response.headers, body)
-        except TimeoutError as exc:
-            raise ApiError(
-                f"{what}: no complete answer within {limit:g} s", transient=True
-            ) from exc
         except BodyTooLarge as exc:
             raise ApiError(
                 f"{what}: the answer is larger than {self._max_body_bytes // (1024 * 1024)} MiB;"
                 " treated as unreadable",
                 transient=True,
             ) from exc
-        except (ValueError, zlib.error, httpx.DecodingError) as exc:
-            raise ApiError(
-                f"{what}: the answer could not be decoded "
-                f"({self._redactor.cut(self._redactor.message(str(exc)), 200)})",
-                transient=True,
-            ) from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise ApiError(
-                f"{what}: could not connect ({type(exc).__name__})",
-                transient=True,
-                reached_server=False,
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise ApiError(
-                f"{what}: no answer in time ({type(exc).__name__})", transient=True
-            ) from exc
-        except httpx.TransportError as exc:
-            raise ApiError(
-                f"{what}: connection failed ({type(exc).__name__})", transient=True
-            ) from exc
+        except (
+            TimeoutError,
+            ValueError,
+            zlib.error,
+            httpx.DecodingError,
+            httpx.TransportError,
+        ) as exc:
+            failure = failure_of(exc, self._redactor, limit_s=limit)
+            if failure is None:  # pragma: no cover - every caught kind is named
+                raise
+            text, reached = failure
+            raise ApiError(f"{what}: {text}", transient=True, reached_server=reached) from exc
 
     def _note_server_time(self, date: str | None) -> None:
         """Learn how the server's clock stands to ours, from the ``Date`` header."""

@@ -12,14 +12,8 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from testerarmy_wait.client import (
-    MAX_BODY_BYTES,
-    ApiError,
-    TesterArmyClient,
-    TooDeep,
-    loads,
-    parse_retry_after,
-)
+from testerarmy_wait.client import MAX_BODY_BYTES, ApiError, TesterArmyClient
+from testerarmy_wait.exchange import TooDeep, loads, parse_retry_after
 from testerarmy_wait.models import Run
 
 RUN_ID = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"

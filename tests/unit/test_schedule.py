@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from testerarmy_wait.client import parse_retry_after
+from testerarmy_wait.exchange import parse_retry_after
 from testerarmy_wait.schedule import (
     MAX_GAP_FACTOR,
     MIN_GAP_S,

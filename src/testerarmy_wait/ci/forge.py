@@ -16,7 +16,6 @@ import asyncio
 import math
 import re
 import time
-import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from json import detect_encoding
 from typing import Any, Final
@@ -24,8 +23,15 @@ from typing import Any, Final
 import httpx
 
 from testerarmy_wait import __version__
-from testerarmy_wait.client import BodyTooLarge, TooDeep, loads, parse_retry_after, read_bounded
 from testerarmy_wait.errors import TesterArmyWaitError
+from testerarmy_wait.exchange import (
+    BodyTooLarge,
+    TooDeep,
+    failure_of,
+    loads,
+    parse_retry_after,
+    read_bounded,
+)
 from testerarmy_wait.network import Route
 from testerarmy_wait.redaction import Redactor
 from testerarmy_wait.request_retry import OutOfTime, RetryPolicy, retried
@@ -224,19 +230,14 @@ class ForgeApi:
             ):
                 body = await read_bounded(response, MAX_BODY_BYTES)
                 return response.status_code, response.headers, body, None
-        except TimeoutError:
-            failure = "no answer in time"
         except BodyTooLarge:  # it would be as large again: not asked twice
             mib = MAX_BODY_BYTES // (1024 * 1024)
             raise ForgeError(
                 f"{method} {path}: an answer larger than {mib} MiB; not read"
             ) from None
-        except (ValueError, zlib.error, httpx.DecodingError):
-            failure = "an answer that could not be decoded"
-        except (httpx.HTTPError, OSError) as error:
-            failure = f"the request failed ({type(error).__name__})"
         except Exception as error:  # never the job's problem
-            failure = f"the request failed unexpectedly ({type(error).__name__})"
+            named = failure_of(error, self._redactor)
+            failure = named[0] if named else f"the request failed ({type(error).__name__})"
         return None, httpx.Headers(), b"", f"{method} {path}: {failure}"
 
     def _said(self, body: bytes) -> str:
