@@ -283,6 +283,7 @@ def test_the_shipped_schema_is_the_one_generated_from_the_model() -> None:
         ('{"title": "x", "reproduction": ["ghp_SECRET", 5]}', ".reproduction must be a list"),
         ('{"title": ["ghp_SECRET"], "reason": 1}', ".title must be a non-empty string"),
         ('{"title": "x", "test_id": "ghp_SECRET"}', ": unknown key 'test_id'"),
+        ('{"title": "\\u001c\\u3000", "page": "ghp_SECRET"}', ".title must be a non-empty string"),
     ],
 )
 def test_a_wrong_entry_is_named_in_our_words_never_quoting_the_file(

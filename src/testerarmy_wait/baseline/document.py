@@ -85,6 +85,13 @@ class FileEntry(BaseModel):
         description="From the day after this date the entry matches nothing.",
     )
 
+    @field_validator("title")
+    @classmethod
+    def _words_in_it(cls, value: str) -> str:
+        if not value.strip():  # Python's white space: what the reader strips
+            raise ValueError("blank")
+        return value
+
     @field_validator("expires")
     @classmethod
     def _a_real_day(cls, value: str | None) -> str | None:
