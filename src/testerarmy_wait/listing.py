@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from testerarmy_wait.models import Run
 
 
-#: With more runs than this the waiter watches them through the list.
-LIST_THRESHOLD: Final = 20
 PAGE_SIZE: Final = 100
 UNFINISHED: Final = ("queued", "running")
 #: The least time left for asking about a run on its own after its round's listing.

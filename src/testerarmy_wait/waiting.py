@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.errors import ApiError
-from testerarmy_wait.listing import LIST_THRESHOLD, ListFeed, cancel_pending
 from testerarmy_wait.outcome import Progress, RunOutcome, StopReason, Trigger
 from testerarmy_wait.schedule import (
     Expectation,
@@ -34,9 +33,13 @@ from testerarmy_wait.schedule import (
 )
 
 if TYPE_CHECKING:
+    from testerarmy_wait.listing import ListFeed
     from testerarmy_wait.models import Run
 
 
+#: With more runs than this the waiter watches them through their projects' listing
+#: (``listing.ListFeed``, loaded only then).
+LIST_THRESHOLD: Final = 20
 ProgressSink = Callable[[Progress], None]
 Sleep = Callable[[float], Awaitable[None]]
 LAST_LOOK_TIMEOUT_S = 5.0
@@ -131,6 +134,8 @@ class HistoryBook:
 
     async def close(self) -> None:
         """Stop the fetches still under way: no request after the wait."""
+        from testerarmy_wait.listing import cancel_pending
+
         await cancel_pending(self._fetches.values())
 
     async def _fetch(self, test_id: str) -> Expectation | None:
@@ -323,6 +328,8 @@ class Waiter:
         self._total = max(1, len(targets))
         self._stop = stop
         if len(targets) > self._opt.list_threshold:
+            from testerarmy_wait.listing import ListFeed  # only for many runs
+
             self._feed = ListFeed(
                 self._client,
                 unfinished_in=self._open_in_project.__getitem__,
