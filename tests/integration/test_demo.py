@@ -47,3 +47,38 @@ def test_the_mobile_demo_uploads_tests_and_deletes_a_build(tmp_path: Path) -> No
     assert "deleted app" in text
     assert "PASS" in text
     assert "Demo finished: the build was uploaded, tested and deleted." in text
+
+
+#: Dumps the files of every module loaded, once the demos given as arguments have run.
+LOADED_FILES = """
+import io, json, sys
+from testerarmy_wait.cli import main
+for flag in sys.argv[2:]:
+    args = ["demo", "--speed", "2000", *flag.split()]
+    main(args, {"PATH": "/usr/bin:/bin"}, io.StringIO(), io.StringIO())
+files = [getattr(module, "__file__", None) or "" for module in list(sys.modules.values())]
+open(sys.argv[1], "w", encoding="utf-8").write(json.dumps(files))
+"""
+
+
+def test_what_the_image_leaves_uncompiled_is_never_imported(tmp_path: Path) -> None:
+    """The Dockerfile compiles everything but a few modules of pydantic's; plain, baseline,
+    GitHub-style and mobile demos must not import them (they would be compiled on every start)."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    dockerfile = (Path(__file__).resolve().parents[2] / "Dockerfile").read_text("utf-8")
+    [left_out] = re.findall(r"compileall .*?-x '([^']+)'", dockerfile, re.DOTALL)
+    dump = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", LOADED_FILES, str(dump), "", "--baseline", "--mobile"],
+        cwd=tmp_path,
+        check=True,
+        timeout=300,
+    )
+    files = json.loads(dump.read_text("utf-8"))
+    assert any("/pydantic/" in name for name in files), "the demos no longer load pydantic"
+    assert any(name.endswith("report/json_report.py") for name in files)
+    assert [name for name in files if re.search(left_out, name)] == []
