@@ -103,7 +103,7 @@ def test_a_new_problem_beside_a_known_one_is_never_known() -> None:
     assert result.known == {}
     for _n, match in result.possible.values():
         assert not match.known
-        assert "below the 0.35 of a known issue" in match.doubt
+        assert f"below the {THRESHOLD:.2f} of a known issue" in match.doubt
 
 
 def test_a_worse_or_unreadable_severity_is_only_possibly_known() -> None:

@@ -43,13 +43,13 @@ if TYPE_CHECKING:
 
 #: Likeness from which a match is known; chosen with bench/baseline_matching.py so that no
 #: new problem of its tuning corpora is taken for a known one.
-THRESHOLD: Final = 0.35
+THRESHOLD: Final = 0.39
 #: For an entry of version 1 of the file (title and description only, no step): the
 #: unweighted likeness of titles, or of titles and descriptions, from which it is known, on
 #: its own page only; as version 1 matched, so that a file written then keeps its matches.
 LEGACY_THRESHOLD: Final = 0.30
 #: A known match stands this far above the issue's and the entry's next best pair.
-MARGIN: Final = 0.03
+MARGIN: Final = 0.10
 #: Likeness from which an issue is shown as possibly a known one (it stays new).
 POSSIBLE_FROM: Final = 0.15
 #: Added to every word's inverse document frequency, so that words shared by every report
