@@ -7,10 +7,11 @@ Reproduce with:
 A loopback server of this script's own timestamps each request as it arrives (``time.time()``),
 answering a finished run; each round starts every way once, in turn (interleaved, so a
 drifting machine affects them alike). Medians, and each way's ratio to the baseline measured
-in the same run. The image is measured only when ``--image`` names one (``docker run`` with
-host networking). ``--compare DIR`` also times the command with another tree's package
-first on ``PYTHONPATH`` (e.g. ``git archive <commit> src | tar -x -C /tmp/old`` and
-``--compare /tmp/old/src``), in the same rounds. Nothing asserts them.
+in the same run; and the floor of any asyncio program making that request (what the command's
+design costs before a line of its own runs). The image is measured only when ``--image`` names
+one (``docker run`` with host networking). ``--compare DIR`` also times the command with
+another tree's package first on ``PYTHONPATH`` (e.g. ``git archive <commit> src | tar -x -C
+/tmp/old`` and ``--compare /tmp/old/src``), in the same rounds. Nothing asserts them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ BODY = json.dumps(
         "output": {"featureName": "Checkout", "result": "PASS", "issues": [], "steps": []},
     }
 ).encode()
+
+#: The least an asyncio program pays for the same request (the command waits with
+#: ``httpx.AsyncClient``): asyncio, and anyio under httpcore's async connection pool.
+ASYNC_FLOOR = (
+    "import asyncio, httpx\n"
+    "async def get():\n"
+    "    async with httpx.AsyncClient() as client:\n"
+    "        await client.get({url!r})\n"
+    "asyncio.run(get())"
+)
 
 
 class Arrivals:
@@ -98,6 +109,10 @@ def main() -> int:
         ways: dict[str, Callable[[], subprocess.Popen[bytes]]] = {
             "baseline: import httpx; httpx.get": lambda: subprocess.Popen(
                 [sys.executable, "-c", f"import httpx; httpx.get({url + '/v1/runs/' + RUN_ID!r})"],
+                env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            ),
+            "floor: asyncio + httpx.AsyncClient().get": lambda: subprocess.Popen(
+                [sys.executable, "-c", ASYNC_FLOOR.format(url=url + "/v1/runs/" + RUN_ID)],
                 env=env, cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ),
             "testerarmy-wait (venv)": lambda: subprocess.Popen(

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from testerarmy_wait.ci_context import ChangeRequest, CIContext
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.verdict import Links
 
 if TYPE_CHECKING:
     from testerarmy_wait.ci.reporters import Reporter
     from testerarmy_wait.config import Settings
     from testerarmy_wait.rerun import AttemptState
-    from testerarmy_wait.verdict import Verdict
+    from testerarmy_wait.verdict import Links, Verdict
 
 #: The previous attempt of this job, and lines for the log.
 LookedBack = tuple["AttemptState | None", list[str]]
@@ -60,6 +59,8 @@ class _Base:
         return self.context.change
 
     def links(self, settings: Settings, redactor: Redactor) -> Links:
+        from testerarmy_wait.verdict import Links  # the verdict's module: after the runs
+
         api = settings.api_url
         return Links(
             run_url=settings.run_url,

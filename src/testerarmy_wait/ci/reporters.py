@@ -11,10 +11,12 @@ asks for them. The reporters live with their platform's primitives: ``ci.github`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from testerarmy_wait.ci.shared import Finished
-from testerarmy_wait.outcome import Progress
+
+if TYPE_CHECKING:
+    from testerarmy_wait.outcome import Progress
 
 
 class Reporter(Protocol):

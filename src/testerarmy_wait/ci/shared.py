@@ -13,7 +13,7 @@ from testerarmy_wait.report.values import safe_run_id
 
 if TYPE_CHECKING:
     from testerarmy_wait.report.files import ReportPaths
-from testerarmy_wait.verdict import Verdict
+    from testerarmy_wait.verdict import Verdict
 
 
 @dataclass(frozen=True)

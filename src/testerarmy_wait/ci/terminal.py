@@ -18,13 +18,12 @@ from testerarmy_wait.ci.shared import (
     waiting_line,
     write_results,
 )
-from testerarmy_wait.outcome import Progress
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.report.blocks import report_blocks
 from testerarmy_wait.report.escape import cap, rendered, terminal_text
 from testerarmy_wait.report.formatting import format_duration, plural, short_id
 
 if TYPE_CHECKING:
+    from testerarmy_wait.outcome import Progress
     from testerarmy_wait.verdict import Verdict
 
 
@@ -33,6 +32,8 @@ CLEAR_LINE: Final = "\r\x1b[2K"
 
 def render_text(verdict: Verdict, *, color: bool) -> str:
     """The verdict for a person: the report's blocks as plain lines, untitled, unfolded."""
+    from testerarmy_wait.report.blocks import report_blocks  # at the end only: starts faster
+
     lines: list[str] = []
     for block in report_blocks(verdict, color=color):
         lines += block.lines

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from testerarmy_wait.verdict import Verdict
+if TYPE_CHECKING:
+    from testerarmy_wait.verdict import Verdict
 
 _TOKEN_RE: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _STATUS_RE: Final = re.compile(r"[a-z_]{1,32}")
