@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from testerarmy_wait.config import BASELINE_DEFAULT_PATH
 from testerarmy_wait.errors import TesterArmyWaitError, UsageError
 from testerarmy_wait.policy import ExitCode
 from testerarmy_wait.redaction import Redactor
+from testerarmy_wait.workspace import write_text_atomic
 
 #: A JSON report of thousands of issues is far larger than a baseline.
 MAX_REPORT_BYTES: Final = 64 * 1024 * 1024
@@ -107,19 +106,6 @@ def _fetch_run(run_id: str, context: CIContext, args: argparse.Namespace) -> lis
     return asyncio.run(fetch())
 
 
-def _write(path: Path, text: str) -> None:
-    """Replace the file at once (a reader never sees half of it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".baseline-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: TextIO) -> int:
     from testerarmy_wait.config import secrets_in
 
@@ -144,7 +130,7 @@ def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: Te
             expires=expires,
         )
         text = redactor.text(dump_baseline(merged.entries))  # no key in a committed file
-        _write(path, text)
+        write_text_atomic(path, text)
     except UsageError as error:
         stderr.write(f"testerarmy-wait baseline: {redactor.message(str(error))}\n")
         return int(ExitCode.USAGE)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from testerarmy_wait.redaction import Redactor
-from testerarmy_wait.report.files import write_reports, write_text_atomic
+from testerarmy_wait.report.files import write_reports
+from testerarmy_wait.workspace import write_text_atomic
 from tests.report.factories import checkout_verdict
 
 

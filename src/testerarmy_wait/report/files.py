@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from testerarmy_wait.report.escape import rendered
 from testerarmy_wait.report.json_report import json_chunks
 from testerarmy_wait.report.junit import Counts, junit_document, junit_suites
 from testerarmy_wait.verdict import Verdict
-from testerarmy_wait.workspace import inside_workspace
+from testerarmy_wait.workspace import inside_workspace, write_text_atomic
 
 JSON_NAME: Final = "testerarmy-wait.json"
 JUNIT_NAME: Final = "testerarmy-wait.junit.xml"
@@ -46,22 +45,6 @@ def relative_to_workspace(path: Path, workspace: Path) -> str:
         return resolved.relative_to(workspace.resolve()).as_posix()
     except ValueError:
         return resolved.as_posix()
-
-
-def write_text_atomic(path: Path, text: str | Iterable[str]) -> None:
-    """Write UTF-8 text (or its pieces, one after another) through a temporary file in the
-    same directory and a rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for piece in [text] if isinstance(text, str) else text:
-                handle.write(piece)
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _json_pieces(verdict: Verdict, clean: Redactor) -> Iterator[str]:
