@@ -1,8 +1,9 @@
 """The program's errors, under one base class (as httpx has ``httpx.HTTPError``).
 
 - ``UsageError``: a setting is missing or invalid; nothing was requested (exit 2).
-- ``ApiError``: a request did not give a usable answer (``transient`` says whether trying
-  again can help).
+- ``RequestFailed``: a request to an HTTP API did not give a usable answer (``transient``
+  says whether trying again can help); ``ApiError`` is one to tester.army, ``ci.forge``'s
+  ``ForgeError`` one to the code host.
 - ``NothingStarted``: the API answered a start request, but started nothing to wait for.
 - ``StartStopped``: the deadline passed, or the job was interrupted, before the runs started.
 
@@ -21,8 +22,33 @@ class UsageError(TesterArmyWaitError):
     """A setting is missing or invalid; the message is one sentence naming it."""
 
 
-class ApiError(TesterArmyWaitError):
-    """A request that did not give a usable answer."""
+class RequestFailed(TesterArmyWaitError):
+    """A request to an HTTP API that did not give a usable answer: the HTTP ``status`` when
+    one came, whether trying again can help (``transient``), and the pause the server asked
+    for (``retry_after_s``)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        transient: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.transient = transient
+        self.retry_after_s = retry_after_s
+
+
+def retry_after_of(error: Exception) -> float | None:
+    """The pause a failed request's server asked for; None when it asked for none."""
+    return error.retry_after_s if isinstance(error, RequestFailed) else None
+
+
+class ApiError(RequestFailed):
+    """A request to tester.army that did not give a usable answer."""
 
     def __init__(
         self,
@@ -33,11 +59,7 @@ class ApiError(TesterArmyWaitError):
         retry_after_s: float | None = None,
         reached_server: bool = True,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.transient = transient
-        self.retry_after_s = retry_after_s
+        super().__init__(message, status=status, transient=transient, retry_after_s=retry_after_s)
         self.reached_server = reached_server  # False: the request surely had no effect
 
     @property

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from testerarmy_wait.client import TesterArmyClient
-from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped
+from testerarmy_wait.errors import ApiError, NothingStarted, StartStopped, retry_after_of
 from testerarmy_wait.ids import is_canonical_uuid
 from testerarmy_wait.outcome import RunOutcome, Started, StopReason, Trigger
 from testerarmy_wait.request_retry import OutOfTime, RetryPolicy, retried
@@ -108,7 +108,7 @@ async def _attempts(
 
     policy = RetryPolicy(
         retryable=lambda error: isinstance(error, ApiError) and error.safe_to_repeat_post,
-        retry_after_s=lambda error: getattr(error, "retry_after_s", None),
+        retry_after_s=retry_after_of,
         left=lambda: deadline - clock(),
         sleep=sleep,
         max_tries=START_ATTEMPTS,

@@ -23,7 +23,7 @@ from typing import Any, Final
 import httpx
 
 from testerarmy_wait import __version__
-from testerarmy_wait.errors import TesterArmyWaitError
+from testerarmy_wait.errors import RequestFailed, TesterArmyWaitError, retry_after_of
 from testerarmy_wait.exchange import (
     BodyTooLarge,
     TooDeep,
@@ -51,21 +51,9 @@ _JSON_STRING: Final = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 Hook = Callable[[list[tuple[str, Any]]], Any]
 
 
-class ForgeError(TesterArmyWaitError):
-    """A request to the code host that did not succeed."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        transient: bool = False,
-        retry_after_s: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.transient = transient  # worth sending again while the budget lasts
-        self.retry_after_s = retry_after_s
+class ForgeError(RequestFailed):
+    """A request to the code host that did not succeed (``transient``: worth sending again
+    while the budget lasts)."""
 
 
 class Unreadable(TesterArmyWaitError):
@@ -204,7 +192,7 @@ class ForgeApi:
 
         policy = RetryPolicy(
             retryable=lambda error: isinstance(error, ForgeError) and error.transient,
-            retry_after_s=lambda error: getattr(error, "retry_after_s", None),
+            retry_after_s=retry_after_of,
             left=self._left,
             sleep=self._sleep,
             max_pause_s=math.inf,  # the budget, not a cap, bounds a Retry-After
