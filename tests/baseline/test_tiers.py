@@ -142,6 +142,30 @@ def test_two_wordings_of_one_problem_in_the_baseline_are_not_rivals() -> None:
     assert result.possible == {}
 
 
+def test_a_look_alike_never_takes_a_second_wording_of_a_problem_already_found() -> None:
+    """The baseline holds two wordings of every problem of the sandbox's sign-up page but
+    one; the run reports all three. The new one (no live announcement of the e-mail error) is
+    as alike to one wording of "invalid e-mail accepted" as anything, and that problem's own
+    report took its other wording: it still stands as a rival, so the new one stays new."""
+    from testerarmy_wait.sandbox.rewordings import problem
+
+    new, known = problem("signup-email-error-text"), problem("signup-email-validation")
+    neighbour = problem("signup-password-hint")
+    entries = [
+        entry_for(Reported(None, "", Issue.model_validate(p.issue(n))), scope="test",
+                  reason=None, expires=None)
+        for p in (known, neighbour)
+        for n in (0, 1)
+    ]  # fmt: skip
+    run = [Issue.model_validate(p.issue(2)) for p in (known, neighbour, new)]
+    matcher = Matcher(Baseline(tuple(entries), "b.json"), TODAY)
+    result = matcher.match(run, test_id=None, feature="")
+    assert {i: n for i, (n, _match) in result.known.items()} == {0: 0, 1: 3}
+    n, match = result.possible[2]
+    assert entries[n].title == known.issue(1)["name"]
+    assert match.doubt.startswith("another entry or issue is nearly as alike")
+
+
 def test_an_entry_elsewhere_in_the_app_is_not_compared() -> None:
     elsewhere = accepted(NEGATIVE, page="/cards/*", step="Open the card settings")
     assert found([elsewhere], [issue(NEGATIVE)]) == Found()

@@ -10,10 +10,11 @@ page. Their likeness is the Dice coefficient of their words (title, description,
 actual behaviour, reproduction steps), each word weighted by how rare it is among the run's
 issues and the entries compared (a word every report of the page uses says little about which
 problem it is). Pairs are taken best first, one to one. A pair is known when its likeness
-reaches ``THRESHOLD``, it stands ``MARGIN`` clear of the next best entry of the issue and
-the next best issue of the entry, and the issue is no worse than the severity accepted; any
-other pair from ``POSSIBLE_FROM`` is possible. Ties are broken by the entries' content, so
-the answer depends on nothing but the inputs, not even on the order of the file.
+reaches ``THRESHOLD``, it stands ``MARGIN`` clear of the next best entry of the issue still
+free and the next best issue of the entry (matched elsewhere or not), and the issue is no
+worse than the severity accepted; any other pair from ``POSSIBLE_FROM`` is possible. Ties are
+broken by the entries' content, so the answer depends on nothing but the inputs, not even on
+the order of the file.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ if TYPE_CHECKING:
     from testerarmy_wait.models import Issue
 
 #: Likeness from which a match is known; chosen with bench/baseline_matching.py so that no
-#: new problem of its tuning corpora is taken for a known one.
-THRESHOLD: Final = 0.39
+#: new problem of its tuning corpora is taken for a known one, with one or two wordings of
+#: each problem accepted.
+THRESHOLD: Final = 0.41
 #: For an entry of version 1 of the file (title and description only, no step): the
 #: unweighted likeness of titles, or of titles and descriptions, from which it is known, on
 #: its own page only; as version 1 matched, so that a file written then keeps its matches.
@@ -412,11 +414,13 @@ def _rival_entries(
 def _rival_issues(
     candidates: list[_Pair], group: _Issues, weight: dict[str, float], known: float
 ) -> float:
-    """The best other issue of this entry not matched yet that is not the same problem
-    reported twice."""
+    """The best other issue of this entry that is not the same problem reported twice,
+    matched or not: an issue that took another wording of this entry's problem (a team that
+    accepted a reworded report has both) still says the problem is there, so a look-alike
+    cannot have this wording for free."""
     for pair in candidates:
         other = pair.issues
-        if other is group or other.free == len(other.members):
+        if other is group:
             continue
         if likeness(_of(group), _of(other), weight) < known:
             return pair.score
