@@ -53,7 +53,7 @@ from pathlib import Path
 from testerarmy_wait.baseline.fingerprint import page_of
 from testerarmy_wait.baseline.matching import THRESHOLD, Matcher
 from testerarmy_wait.baseline.model import Baseline, Entry
-from testerarmy_wait.baseline.writer import Reported, entry_for, merge
+from testerarmy_wait.baseline.writer import Reported, entry_for
 from testerarmy_wait.models import Issue
 from testerarmy_wait.sandbox import rewordings
 
@@ -133,27 +133,6 @@ def entry_of(problem: Problem, wording: int) -> Entry:
     return entry
 
 
-def baseline_of(
-    known: Sequence[Problem], accepted: Sequence[int]
-) -> tuple[list[Entry], list[Problem]]:
-    """The entries after accepting runs that report ``known`` in each accepted wording, and
-    the problem of each entry."""
-    if OLD_ENTRIES:
-        return [entry_of(p, a) for p in known for a in accepted], [
-            p for p in known for _a in accepted
-        ]
-    made = {}
-    for p in known:
-        for a in range(len(p.wordings)):
-            entry = entry_of(p, a)
-            made[(entry.title, entry.description, entry.page)] = p
-    entries: list[Entry] = []
-    for a in accepted:
-        run = [Reported(p.test, "", p.wordings[a], p.step(a)) for p in known]
-        entries = merge(Baseline(tuple(entries)), run, today=TODAY, scope="test").entries
-    return entries, [made[(e.title, e.description, e.page)] for e in entries]
-
-
 @dataclass
 class Tally:
     known: int = 0
@@ -186,10 +165,9 @@ def judge(
     threshold: float,
 ) -> Tally:
     """The run reports every problem in wording ``b``; the baseline holds the ``accepted``
-    wordings of each known problem, accepted one run after another by the ``baseline``
-    command's own merge (a wording already known adds nothing; one possibly known is linked
-    to the entry it resembles)."""
-    entries, owner = baseline_of(known, accepted)
+    wordings of each known problem."""
+    entries = [entry_of(p, a) for p in known for a in accepted]
+    owner = [p for p in known for _a in accepted]  # the problem of each entry
     matcher = Matcher(Baseline(tuple(entries)), TODAY, threshold)
     issues = [p.wordings[b] for p in problems]
     steps = [p.step(b) for p in problems]

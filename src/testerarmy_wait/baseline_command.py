@@ -142,11 +142,8 @@ def main(argv: Sequence[str], env: Mapping[str, str], stdout: TextIO, stderr: Te
         if merged.unknown_severity
         else ""
     )
-    linked = (
-        f", {merged.linked} of them another wording of an entry's problem" if merged.linked else ""
-    )
     stdout.write(
-        f"{args.file}: {merged.added} new entries{linked}, {merged.kept} kept "
+        f"{args.file}: {merged.added} new entries, {merged.kept} kept "
         f"({merged.already_known} of the {len(reported)} issues were already in it{unknown}).\n"
     )
     return int(ExitCode.OK)

@@ -75,7 +75,7 @@ def test_a_good_file_is_read_with_the_line_of_each_entry() -> None:
 BAD = [
     ('{"version": 1, "entries": [\n  {"title": "x",}\n]}', "line 2: not valid JSON"),
     ("[]", "line 1: the file must hold one JSON object"),
-    ('{"version": 4, "entries": []}', "line 1: version must be 1, 2 or 3 (found 4)"),
+    ('{"version": 3, "entries": []}', "line 1: version must be 1 or 2 (found 3)"),
     ('{"version": 1}', "line 1: entries must be a list"),
     ('{"version": 1, "entries": [], "extra": 1}', "line 1: unknown key 'extra'"),
     (
@@ -110,7 +110,7 @@ BAD = [
     ('{"version": 1, "entries": [], "version": 1}', "line 1: key 'version' appears twice"),
     ('{"version": 1, "entries": [\n{"title": "x"} {"title": "y"}]}', "line 2: not valid JSON"),
     ('{"version": 1, "entries": {}}', "line 1: entries must be a list"),
-    ('{"version": true, "entries": []}', "version must be 1, 2 or 3 (found true)"),
+    ('{"version": true, "entries": []}', "version must be 1 or 2 (found true)"),
     ('{"version": 1, "entries": [], "comment": 5}', "comment must be a string"),
     ('{\n"entries": [], "version": 1,\n"x": ' + "[" * 100_000 + "]" * 100_000 + "}", "line 3"),
     ('{"version": 1, "entries": [' + "[" * 100_000 + "]" * 100_000 + "]}", "nested too deeply"),

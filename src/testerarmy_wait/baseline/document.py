@@ -23,7 +23,6 @@ MAX_TEXT: Final = 2000
 _DAY: Final = r"^\d{4}-\d{2}-\d{2}$"
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-ProblemName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 
 
 class FileEntry(BaseModel):
@@ -74,12 +73,6 @@ class FileEntry(BaseModel):
         description="The title of the test step the issue was reported in: an issue reported "
         "in the same step is in the same place, whatever its page.",
     )
-    problem: ProblemName | None = Field(
-        None,
-        description="Entries that are wordings of one problem share this name (the baseline "
-        "command links a report accepted as possibly an entry to it): they are not rivals, "
-        "and once a report matches one of them the others match nothing else in that run.",
-    )
     severity: Annotated[int, Field(ge=1, le=5)] | None = Field(
         None,
         description="The worst severity accepted: a report of the issue that got worse is new "
@@ -124,9 +117,9 @@ class BaselineDocument(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", title="testerarmy-wait baseline")
 
     schema_url: str | None = Field(None, alias="$schema")
-    version: Literal[1, 2, 3] = Field(
-        description="The format's version: 3 adds problem, 2 expected, actual, reproduction and "
-        "step; every one is still read."
+    version: Literal[1, 2] = Field(
+        description="The format's version: 2 adds expected, actual, reproduction and step; 1 is "
+        "still read."
     )
     comment: str | None = Field(None, description="Free text for the reader.")
     entries: list[FileEntry]

@@ -27,7 +27,6 @@ from testerarmy_wait.baseline.document import MAX_TEXT, FileEntry
 from testerarmy_wait.baseline.fingerprint import MAX_STEPS, page_of, type_of
 from testerarmy_wait.baseline.model import (
     FORMAT_VERSION,
-    LINKED_VERSION,
     READ_VERSIONS,
     SCHEMA_URL,
     Baseline,
@@ -174,7 +173,7 @@ def parse_baseline(text: str, display: str) -> Baseline:
     if isinstance(version, bool) or version not in READ_VERSIONS:
         reader.fail(
             top_pos,
-            f"version must be {_one_of(READ_VERSIONS)} (found {_kind(version)}); "
+            f"version must be {' or '.join(map(str, READ_VERSIONS))} (found {_kind(version)}); "
             "a newer testerarmy-wait may have written it",
         )
     if "entries" not in found:
@@ -183,12 +182,6 @@ def parse_baseline(text: str, display: str) -> Baseline:
         if key in found and not isinstance(found[key], str):
             reader.fail(top_pos, f"{key} must be a string")
     return Baseline(tuple(entries), display)
-
-
-def _one_of(versions: tuple[int, ...]) -> str:
-    """``1, 2 or 3``."""
-    *first, last = map(str, versions)
-    return f"{', '.join(first)} or {last}" if first else last
 
 
 def _read_entries(reader: _Reader, entries: list[Entry]) -> None:
@@ -231,7 +224,6 @@ def _entry(raw: Any, n: int, reader: _Reader, pos: int) -> Entry:
         actual=held.actual,
         reproduction=tuple(held.reproduction),
         step=held.step,
-        problem=held.problem.strip() if held.problem is not None else None,
         line=line,
     )
 
@@ -297,10 +289,9 @@ def dump_baseline(entries: list[Entry]) -> str:
     """The file's text: entries sorted (test, feature, page, type, title), two-space indent,
     one key per line, a newline at the end."""
     ordered = sorted(entries, key=Entry.sort_key)
-    linked = any(entry.problem is not None for entry in entries)
     document = {
         "$schema": SCHEMA_URL,
-        "version": LINKED_VERSION if linked else FORMAT_VERSION,
+        "version": FORMAT_VERSION,
         "entries": [e.to_json() for e in ordered],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

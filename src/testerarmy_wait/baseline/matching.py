@@ -192,12 +192,9 @@ class Matcher:
             by_issues[pair.issues].append(pair)
             by_entries[pair.entries].append(pair)
         found = Found()
-        claimed: dict[str, _Issues] = {}  # problem -> the reports matched to one of its wordings
         for pair in pairs:
             group, pool = pair.issues, pair.entries
             if group.free == len(group.members) or pool.free == len(pool.members):
-                continue
-            if _taken(pool, group, claimed, weight, self.threshold):
                 continue
             rival = max(
                 _rival_entries(by_issues[group], pool, weight, self.threshold),
@@ -221,8 +218,6 @@ class Matcher:
                 )
                 tier = found.possible if doubt else found.known
                 tier[i] = (n, Match(entry, pair.score, why, doubt))
-                if not doubt and entry.problem is not None:
-                    claimed.setdefault(entry.problem, group)
         return found
 
 
@@ -269,10 +264,7 @@ def _issue_groups(issues: Sequence[Issue], reports: Sequence[_Report]) -> list[_
 def _entry_groups(entries: Sequence[tuple[int, Entry]]) -> list[_Entries]:
     groups: dict[tuple[object, ...], list[tuple[int, Entry]]] = defaultdict(list)
     for n, entry in entries:
-        key = (
-            entry.fields, entry.type, entry.page, step_key(entry.step), entry.severity,
-            entry.problem,
-        )  # fmt: skip
+        key = (entry.fields, entry.type, entry.page, step_key(entry.step), entry.severity)
         groups[key].append((n, entry))
     out = []
     for members in groups.values():
@@ -393,29 +385,14 @@ def _scored(
     return out
 
 
-def _taken(
-    pool: _Entries,
-    group: _Issues,
-    claimed: dict[str, _Issues],
-    weight: dict[str, float],
-    known: float,
-) -> bool:
-    """Whether another wording of this entry's problem was matched to a report that is not
-    the same problem reported twice: the problem is found, its other wordings are not free."""
-    first = claimed.get(pool.entry.problem) if pool.entry.problem is not None else None
-    return first is not None and likeness(_of(group), _of(first), weight) < known
-
-
 def _of(group: _Issues | _Entries) -> _Compared:
     assert group.compared is not None  # set by _scored before any pair exists
     return group.compared
 
 
 def _same_problem(one: _Entries, other: _Entries, weight: dict[str, float], known: float) -> bool:
-    """Two entries linked as wordings of one problem, or alike enough to be one (a team that
-    accepted a reworded report has both): not rivals of each other."""
-    if one.entry.problem is not None and one.entry.problem == other.entry.problem:
-        return True
+    """Two entries alike enough to be one problem in two wordings (a team that accepted a
+    reworded report has both): not rivals of each other."""
     if one.entry.legacy or other.entry.legacy:
         return _legacy_likeness(one.entry.fields, other.entry.fields) >= LEGACY_THRESHOLD
     return likeness(_of(one), _of(other), weight) >= known

@@ -17,10 +17,8 @@ from typing import Any, Final
 from testerarmy_wait.baseline.fingerprint import feature_key, report_fields, words_of
 
 FORMAT_VERSION: Final = 2
-#: The version of a file with entries linked as wordings of one problem (``problem``).
-LINKED_VERSION: Final = 3
-#: Versions read: 1 has no expected, actual, reproduction or step keys, 2 no problem key.
-READ_VERSIONS: Final = (1, 2, 3)
+#: Versions read: 1 has no expected, actual, reproduction or step keys.
+READ_VERSIONS: Final = (1, 2)
 SCHEMA_URL: Final = (
     "https://raw.githubusercontent.com/testerarmy-wait/testerarmy-wait/main/"
     "src/testerarmy_wait/baseline/baseline.schema.json"
@@ -42,7 +40,6 @@ class Entry:
     actual: str | None = None
     reproduction: tuple[str, ...] = ()
     step: str | None = None  # the test step it was reported in
-    problem: str | None = None  # shared by the entries that are wordings of one problem
     line: int = 0  # where the entry starts in its file (0: not from a file)
     words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     all_words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -127,8 +124,6 @@ class Entry:
             out["reproduction"] = list(self.reproduction)
         if self.step is not None:
             out["step"] = self.step
-        if self.problem is not None:
-            out["problem"] = self.problem
         if self.severity is not None:
             out["severity"] = self.severity
         if self.reason is not None:

@@ -4,7 +4,6 @@ per issue that no entry already matches. Pure: the command does the reading and 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -140,7 +139,6 @@ class Merged:
     already_known: int
     kept: int
     unknown_severity: int  # issues never accepted: their severity could not be read
-    linked: int = 0  # added as another wording of an entry's problem
 
 
 def _groups(reported: Sequence[Reported]) -> Iterator[tuple[str | None, str, list[Reported]]]:
@@ -170,10 +168,9 @@ def merge(
     (old or just added) matches. An entry of version 1 of the file that an issue matches
     gains the issue's expected and actual behaviour, reproduction steps and step (its title,
     description, scope, severity, reason and expiry stay): from then on it is matched by all
-    of them. An issue that was possibly an entry is accepted as another wording of that
-    entry's problem: both carry the problem's name (``Entry.problem``)."""
+    of them."""
     entries = list(existing.entries)
-    added = already = unknown = linked = 0
+    added = already = unknown = 0
     for test_id, feature, issues in _groups(reported):
         matcher = Matcher(Baseline(tuple(entries), existing.path), today)
         found = matcher.match(
@@ -181,44 +178,17 @@ def merge(
             test_id=test_id,
             feature=feature,
             steps=[r.step for r in issues],
-        )
-        already += len(found.known)
+        ).known
+        already += len(found)
         for n, item in enumerate(issues):
             issue = item.issue
-            if n in found.known:
-                position, _match = found.known[n]
+            if n in found:
+                position, _match = found[n]
                 entries[position] = _enriched(entries[position], item)
                 continue
             if issue.severity is None:  # never accepted: it could be anything
                 unknown += 1
                 continue
-            entry = entry_for(item, scope=scope, reason=reason, expires=expires)
-            if n in found.possible:
-                position, _match = found.possible[n]
-                name = entries[position].problem or _problem_name(entries[position], entries)
-                entries[position] = replace(entries[position], problem=name)
-                entry = replace(entry, problem=name)
-                linked += 1
-            entries.append(entry)
+            entries.append(entry_for(item, scope=scope, reason=reason, expires=expires))
             added += 1
-    return Merged(entries, added, already, len(existing.entries), unknown, linked)
-
-
-#: A problem's name is made of the first words of its first title, this long at most.
-NAME_CHARS: Final = 48
-
-
-def _problem_name(entry: Entry, entries: Sequence[Entry]) -> str:
-    """A name for the problem ``entry`` is a wording of, from its title, unused so far."""
-    base = ""
-    for word in re.findall(r"[^\W_]+", entry.title.casefold()):
-        if base and len(base) + 1 + len(word) > NAME_CHARS:
-            break
-        base = f"{base}-{word}" if base else word[:NAME_CHARS]
-    base = base or "problem"
-    taken = {e.problem for e in entries}
-    name, n = base, 1
-    while name in taken:
-        n += 1
-        name = f"{base}-{n}"
-    return name
+    return Merged(entries, added, already, len(existing.entries), unknown)
