@@ -143,6 +143,10 @@ class Tally:
     new_taken: int = 0
     shown: int = 0  # missed or worse, shown as possibly the right entry
     new_shown: int = 0  # new, shown as possibly some entry
+    alone: int = 0  # a new problem reported alone, every other problem of its test known
+    alone_taken: int = 0
+    beside_one: int = 0  # a new problem reported alone, one other problem known
+    beside_one_taken: int = 0
 
     def row(self, name: str, threshold: float) -> str:
         def rate(part: int, whole: int) -> str:
@@ -153,7 +157,8 @@ class Tally:
             f"| {name} | {threshold:.2f} | {rate(self.missed, self.known)} "
             f"| {rate(self.worse, self.known)} | {rate(self.wrong, self.known)} "
             f"| {rate(self.new_taken, self.new)} | {rate(self.shown, not_known or 1)} "
-            f"| {rate(self.new_shown, self.new)} |"
+            f"| {rate(self.new_shown, self.new)} | {rate(self.alone_taken, self.alone)} "
+            f"| {rate(self.beside_one_taken, self.beside_one)} |"
         )
 
 
@@ -216,7 +221,34 @@ def measure(problems: Sequence[Problem], threshold: float, accepted: int = 1) ->
                     part = judge(group, kept, held, b, threshold)
                     part.known = part.missed = part.worse = part.wrong = part.shown = 0
                     add(total, part)
+                    reported_alone(total, left_out, kept, held, b=b, threshold=threshold)
     return total
+
+
+def reported_alone(
+    total: Tally,
+    new: Problem,
+    others: Sequence[Problem],
+    held: Sequence[int],
+    *,
+    b: int,
+    threshold: float,
+) -> None:
+    """The new problem reported alone (the known ones fixed, or not seen this time): beside
+    every other problem of its test in the baseline, and beside each one alone. No report of
+    theirs stands as a rival; the likeness alone must tell."""
+    run, steps = [new.wordings[b]], [new.step(b)]
+
+    def taken(known: Sequence[Problem]) -> bool:
+        entries = tuple(entry_of(p, a) for p in known for a in held)
+        matcher = Matcher(Baseline(entries), TODAY, threshold)
+        return 0 in matcher.match(run, test_id=new.test, feature="", steps=steps).known
+
+    total.alone += 1
+    total.alone_taken += taken(others)
+    for other in others:
+        total.beside_one += 1
+        total.beside_one_taken += taken([other])
 
 
 def speed(size: int, pages: int, rounds: int = 3) -> float:
@@ -278,9 +310,11 @@ def main() -> None:
     print(
         "| corpus | threshold | missed (known, reworded) | worse than accepted (new by rule) "
         "| wrong (known, reworded) | new problem taken for known "
-        "| not known, shown as possibly the right entry | new, shown as possibly known |"
+        "| not known, shown as possibly the right entry | new, shown as possibly known "
+        "| new reported alone, all others known: taken for known "
+        "| new reported alone, one other known: taken for known |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for accepted in args.accepted:
         for name, problems in corpora(args.blind).items():
             label = f"{name}, {accepted} accepted" if args.accepted != [1] else name

@@ -10,11 +10,12 @@ page. Their likeness is the Dice coefficient of their words (title, description,
 actual behaviour, reproduction steps), each word weighted by how rare it is among the run's
 issues and the entries compared (a word every report of the page uses says little about which
 problem it is). Pairs are taken best first, one to one. A pair is known when its likeness
-reaches ``THRESHOLD``, it stands ``MARGIN`` clear of the next best entry of the issue still
-free and the next best issue of the entry (matched elsewhere or not), and the issue is no
-worse than the severity accepted; any other pair from ``POSSIBLE_FROM`` is possible. Ties are
-broken by the entries' content, so the answer depends on nothing but the inputs, not even on
-the order of the file.
+reaches ``THRESHOLD`` and that of the titles alone ``TITLE_FROM`` (a look-alike problem of
+the page shares the rest of the words), it stands ``MARGIN`` clear of the next best entry of
+the issue still free and the next best issue of the entry (matched elsewhere or not), and the
+issue is no worse than the severity accepted; any other pair from ``POSSIBLE_FROM`` is
+possible. Ties are broken by the entries' content, so the answer depends on nothing but the
+inputs, not even on the order of the file.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ THRESHOLD: Final = 0.41
 #: unweighted likeness of titles, or of titles and descriptions, from which it is known, on
 #: its own page only; as version 1 matched, so that a file written then keeps its matches.
 LEGACY_THRESHOLD: Final = 0.30
+#: Likeness of the titles alone from which a match can be known: a look-alike problem of the
+#: same page shares the description's and the steps' words, rarely the title's. Chosen with
+#: bench/baseline_matching.py so that a new problem reported alone (no report of the known
+#: problems to stand as a rival) is not taken for a known one either.
+TITLE_FROM: Final = 0.40
+#: A pair whose titles are less alike than ``TITLE_FROM`` counts as this far below the
+#: threshold, so that it sorts, and rivals others, as a pair that cannot be known.
+_TITLE_GAP: Final = 0.005
 #: A known match stands this far above the issue's and the entry's next best pair.
 MARGIN: Final = 0.10
 #: Likeness from which an issue is shown as possibly a known one (it stays new).
@@ -205,19 +214,12 @@ class Matcher:
                 n, entry = pool.members[pool.free]
                 group.free += 1
                 pool.free += 1
-                doubt = _doubt(
-                    issues[i],
-                    entry,
-                    pair.score,
-                    rival=rival,
-                    threshold=pair.threshold,
-                    margin=self.margin,
-                )
+                doubt = _doubt(issues[i], entry, pair, rival=rival, margin=self.margin)
                 why = _why(
-                    entry, group.report, pair.score, weight, threshold=pair.threshold, doubt=doubt
+                    entry, group.report, pair.shown, weight, threshold=pair.threshold, doubt=doubt
                 )
                 tier = found.possible if doubt else found.known
-                tier[i] = (n, Match(entry, pair.score, why, doubt))
+                tier[i] = (n, Match(entry, pair.shown, why, doubt))
         return found
 
 
@@ -244,10 +246,12 @@ class _Entries:
 
 @dataclass(frozen=True, eq=False)
 class _Pair:
-    score: float
+    score: float  # as pairs are ranked: held below the threshold when the titles differ
     issues: _Issues
     entries: _Entries
     threshold: float  # from which this pair is known
+    shown: float  # the likeness itself
+    titles: float = 1.0  # the likeness of the titles alone
 
 
 def _issue_groups(issues: Sequence[Issue], reports: Sequence[_Report]) -> list[_Issues]:
@@ -335,6 +339,24 @@ def likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> floa
     return 2 * sum(weight[w] for w in words & other_words) / (total + other_total)
 
 
+def title_likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> float:
+    """The weighted Dice coefficient of two reports' title words."""
+    words, total = one.over(1)
+    other_words, other_total = other.over(1)
+    if not total or not other_total:
+        return 0.0
+    return 2 * sum(weight[w] for w in words & other_words) / (total + other_total)
+
+
+def _ranked(score: float, titles: float, known: float) -> float:
+    """A pair's likeness as it ranks: below ``known`` when the titles differ."""
+    return score if titles >= TITLE_FROM else min(score, known - _TITLE_GAP)
+
+
+def _alike(one: _Compared, other: _Compared, weight: dict[str, float], known: float) -> float:
+    return _ranked(likeness(one, other, weight), title_likeness(one, other, weight), known)
+
+
 def _legacy_likeness(one: tuple[frozenset[str], ...], other: tuple[frozenset[str], ...]) -> float:
     """Version 1's likeness of two reports' parts: titles, or titles and descriptions,
     whichever is higher (unweighted Dice)."""
@@ -377,11 +399,14 @@ def _scored(
                 entry = entries.entry
                 placed = entry.page is None or entry.page == report.page
                 score = _legacy_likeness(report.fields, entry.fields) if placed else 0.0
-                known_from = LEGACY_THRESHOLD
-            else:
-                score, known_from = likeness(mine, _of(entries), weight), threshold
-            if score >= floor:
-                out.append(_Pair(score, group, entries, known_from))
+                if score >= floor:
+                    out.append(_Pair(score, group, entries, LEGACY_THRESHOLD, shown=score))
+                continue
+            score = likeness(mine, _of(entries), weight)
+            titles = title_likeness(mine, _of(entries), weight)
+            ranked = _ranked(score, titles, threshold)
+            if ranked >= floor:
+                out.append(_Pair(ranked, group, entries, threshold, shown=score, titles=titles))
     return out
 
 
@@ -395,7 +420,7 @@ def _same_problem(one: _Entries, other: _Entries, weight: dict[str, float], know
     reworded report has both): not rivals of each other."""
     if one.entry.legacy or other.entry.legacy:
         return _legacy_likeness(one.entry.fields, other.entry.fields) >= LEGACY_THRESHOLD
-    return likeness(_of(one), _of(other), weight) >= known
+    return _alike(_of(one), _of(other), weight, known) >= known
 
 
 def _rival_entries(
@@ -422,21 +447,23 @@ def _rival_issues(
         other = pair.issues
         if other is group:
             continue
-        if likeness(_of(group), _of(other), weight) < known:
+        if _alike(_of(group), _of(other), weight, known) < known:
             return pair.score
     return 0.0
 
 
-def _doubt(
-    issue: Issue, entry: Entry, score: float, *, rival: float, threshold: float, margin: float
-) -> str:
+def _doubt(issue: Issue, entry: Entry, pair: _Pair, *, rival: float, margin: float) -> str:
     """Why this pair is only possible ("" when it is known)."""
     if issue.severity is None:
         return "its severity could not be read"
     if entry.severity is not None and issue.severity > entry.severity:
         return f"severity {issue.severity} is worse than the {entry.severity} accepted"
-    if score < threshold:
-        return f"{score:.2f} alike, below the {threshold:.2f} of a known issue"
+    if pair.shown < pair.threshold:
+        return f"{pair.shown:.2f} alike, below the {pair.threshold:.2f} of a known issue"
+    if pair.titles < TITLE_FROM:
+        shown = math.floor(pair.titles * 100) / 100  # never shown as the bar it missed
+        return f"the titles are {shown:.2f} alike, below the {TITLE_FROM:.2f} of a known issue"
+    score = pair.score
     if score - rival < margin:
         return f"another entry or issue is nearly as alike ({rival:.2f})"
     return ""
