@@ -24,31 +24,8 @@ class UsageError(TesterArmyWaitError):
 
 class RequestFailed(TesterArmyWaitError):
     """A request to an HTTP API that did not give a usable answer: the HTTP ``status`` when
-    one came, whether trying again can help (``transient``), and the pause the server asked
-    for (``retry_after_s``)."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        transient: bool = False,
-        retry_after_s: float | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.transient = transient
-        self.retry_after_s = retry_after_s
-
-
-def retry_after_of(error: Exception) -> float | None:
-    """The pause a failed request's server asked for; None when it asked for none."""
-    return error.retry_after_s if isinstance(error, RequestFailed) else None
-
-
-class ApiError(RequestFailed):
-    """A request to tester.army that did not give a usable answer."""
+    one came, whether trying again can help (``transient``), the pause the server asked for
+    (``retry_after_s``), and whether the request may have reached it (``reached_server``)."""
 
     def __init__(
         self,
@@ -59,8 +36,21 @@ class ApiError(RequestFailed):
         retry_after_s: float | None = None,
         reached_server: bool = True,
     ) -> None:
-        super().__init__(message, status=status, transient=transient, retry_after_s=retry_after_s)
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.transient = transient
+        self.retry_after_s = retry_after_s
         self.reached_server = reached_server  # False: the request surely had no effect
+
+
+def retry_after_of(error: Exception) -> float | None:
+    """The pause a failed request's server asked for; None when it asked for none."""
+    return error.retry_after_s if isinstance(error, RequestFailed) else None
+
+
+class ApiError(RequestFailed):
+    """A request to tester.army that did not give a usable answer."""
 
     @property
     def safe_to_repeat_post(self) -> bool:

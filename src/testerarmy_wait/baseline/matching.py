@@ -328,10 +328,9 @@ class _Compared:
         return self._cache[parts]
 
 
-def likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> float:
-    """The weighted Dice coefficient of two reports' words, over the parts both have: an entry
-    written before expected and actual behaviour were kept is not made less alike by them."""
-    parts = one.has & other.has
+def _dice(one: _Compared, other: _Compared, weight: dict[str, float], parts: int) -> float:
+    """The weighted Dice coefficient of two reports' words in ``parts`` (bits in the order of
+    ``fingerprint.FIELDS``)."""
     words, total = one.over(parts)
     other_words, other_total = other.over(parts)
     if not total or not other_total:
@@ -339,13 +338,15 @@ def likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> floa
     return 2 * sum(weight[w] for w in words & other_words) / (total + other_total)
 
 
+def likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> float:
+    """The weighted Dice coefficient of two reports' words, over the parts both have: an entry
+    written before expected and actual behaviour were kept is not made less alike by them."""
+    return _dice(one, other, weight, one.has & other.has)
+
+
 def title_likeness(one: _Compared, other: _Compared, weight: dict[str, float]) -> float:
     """The weighted Dice coefficient of two reports' title words."""
-    words, total = one.over(1)
-    other_words, other_total = other.over(1)
-    if not total or not other_total:
-        return 0.0
-    return 2 * sum(weight[w] for w in words & other_words) / (total + other_total)
+    return _dice(one, other, weight, 1)
 
 
 def _ranked(score: float, titles: float, known: float) -> float:
