@@ -16,10 +16,12 @@ RUN python3 -m venv /opt/venv
 COPY requirements.lock /tmp/build/requirements.lock
 RUN /opt/venv/bin/pip install --no-cache-dir --no-compile --require-hashes --no-deps \
         -r /tmp/build/requirements.lock
-COPY pyproject.toml README.md LICENSE /tmp/build/
+COPY pyproject.toml LICENSE /tmp/build/
+COPY docs/pypi.md /tmp/build/docs/pypi.md
 COPY src /tmp/build/src
+COPY sandbox /tmp/build/sandbox
 RUN /opt/venv/bin/pip install --no-cache-dir --no-compile --no-deps --no-build-isolation \
-        /tmp/build \
+        /tmp/build /tmp/build/sandbox \
     && /opt/venv/bin/pip uninstall --yes setuptools wheel packaging pip \
     && /opt/venv/bin/python -m compileall -q --invalidation-mode unchecked-hash \
         -x '/pydantic/(v1|deprecated|experimental)/|/pydantic/mypy\.py' /opt/venv/lib

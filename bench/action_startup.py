@@ -39,7 +39,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait_sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_IMAGE = os.environ.get("TESTERARMY_BASE_IMAGE", "testerarmy-wait-base:bookworm")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from child import github_step_env
 
-from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait_sandbox import Sandbox
 
 HERE = Path(__file__).resolve().parent
 

@@ -55,7 +55,7 @@ from testerarmy_wait.baseline.matching import THRESHOLD, Matcher
 from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.baseline.writer import Reported, entry_for
 from testerarmy_wait.models import Issue
-from testerarmy_wait.sandbox import rewordings
+from testerarmy_wait_sandbox import rewordings
 
 TODAY = date(2026, 11, 29)
 CORPORA = Path(__file__).resolve().parent / "corpora"

@@ -22,8 +22,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from testerarmy_wait.sandbox import start_sandbox
-from testerarmy_wait.sandbox.scenarios import Scenario
+from testerarmy_wait_sandbox import start_sandbox
+from testerarmy_wait_sandbox.scenarios import Scenario
 
 LONG = "The agent opened the page, filled in every field and pressed the button once. "
 

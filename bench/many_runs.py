@@ -21,8 +21,8 @@ from pathlib import Path
 
 from child import github_step_env, run_child
 
-from testerarmy_wait.sandbox import Sandbox
-from testerarmy_wait.sandbox.catalog import builtin_scenario
+from testerarmy_wait_sandbox import Sandbox
+from testerarmy_wait_sandbox.catalog import builtin_scenario
 
 PROJECT = "7e5a1c2b-0d3f-4a6b-9c8d-1e2f3a4b5c6d"
 

@@ -24,8 +24,8 @@ from testerarmy_wait.outcome import RunOutcome, StopReason
 from testerarmy_wait.policy import Policy
 from testerarmy_wait.report.junit import render_junit
 from testerarmy_wait.report.summary import render_summary
-from testerarmy_wait.sandbox import start_sandbox
 from testerarmy_wait.verdict import decide
+from testerarmy_wait_sandbox import start_sandbox
 
 
 def median_ms(action: Callable[[], object], repeat: int) -> float:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tests.fakes.forge import FakeForge  # noqa: E402
 
 from testerarmy_wait.cli import main  # noqa: E402
-from testerarmy_wait.sandbox import start_sandbox  # noqa: E402
+from testerarmy_wait_sandbox import start_sandbox  # noqa: E402
 
 STYLE = """
 body { font: 14px/1.5 -apple-system, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif,

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Release tooling: one version everywhere, the release commit, the package and the image.
 
-The version lives in one place, ``src/testerarmy_wait/__init__.py``. A ref is in one of two
-states, and ``check`` proves every file agrees with it:
+The version lives in one place, ``src/testerarmy_wait/__init__.py``; the sandbox package
+(``sandbox/``) always carries the same version, and each package pins the other to it. A ref
+is in one of two states, and ``check`` proves every file agrees with it:
 
 - development (``X.Y.Z.devN``, the normal state of ``main``): ``action.yml`` builds the
   ``Dockerfile``, so a job pinned to any such commit runs exactly that commit's code; the GitLab
@@ -18,7 +19,7 @@ Commands (each exits non-zero with one line per problem):
   release.py prepare X.Y.Z [--image-repo REPO] [--date YYYY-MM-DD]   # write the release commit
   release.py develop X.Y.Z                                            # back to X.Y.Z.dev0
   release.py notes X.Y.Z                                              # the changelog section
-  release.py package [--out dist]                                     # sdist + wheel, twine check
+  release.py package [--out dist]     # sdists + wheels of the waiter and the sandbox, twine check
   release.py image --image-repo REPO [--base-image IMG] [--platform P[,P]] [--push]
                    [--attest] [--tag TAG] [--github-output]
   release.py publish --image-repo REPO [--base-image IMG] [--out dist]
@@ -50,7 +51,24 @@ ACTION_FILE: Final = "action.yml"
 COMPONENT_FILE: Final = "templates/testerarmy-wait.yml"
 CHANGELOG_FILE: Final = "CHANGELOG.md"
 PYPROJECT_FILE: Final = "pyproject.toml"
-TRACKED_FILES: Final = (VERSION_FILE, ACTION_FILE, COMPONENT_FILE, CHANGELOG_FILE, PYPROJECT_FILE)
+SANDBOX_DIR: Final = "sandbox"
+SANDBOX_VERSION_FILE: Final = "sandbox/src/testerarmy_wait_sandbox/__init__.py"
+SANDBOX_PYPROJECT_FILE: Final = "sandbox/pyproject.toml"
+TRACKED_FILES: Final = (
+    VERSION_FILE,
+    ACTION_FILE,
+    COMPONENT_FILE,
+    CHANGELOG_FILE,
+    PYPROJECT_FILE,
+    SANDBOX_VERSION_FILE,
+    SANDBOX_PYPROJECT_FILE,
+)
+# Where each package pins the other: (file, the distribution pinned there).
+PINS: Final = (
+    (PYPROJECT_FILE, "testerarmy-wait-sandbox"),
+    (SANDBOX_PYPROJECT_FILE, "testerarmy-wait"),
+)
+DISTRIBUTIONS: Final = ("testerarmy_wait", "testerarmy_wait_sandbox")
 IMAGE_NAME: Final = "testerarmy-wait"
 EDGE_TAG: Final = "edge"
 SOURCE_URL: Final = "https://github.com/testerarmy-wait/testerarmy-wait"
@@ -154,6 +172,11 @@ def write_files(root: Path, files: Mapping[str, str]) -> None:
         (root / name).write_text(text, encoding="utf-8")
 
 
+def pinned_versions(text: str, distribution: str) -> list[str]:
+    """The versions ``"distribution==X"`` pins in a pyproject's text."""
+    return re.findall(rf'"{re.escape(distribution)}==([^"\s;]*)"', text)
+
+
 def package_version(init_text: str) -> str:
     found = _VERSION_LINE_RE.findall(init_text)
     if len(found) != 1:
@@ -244,6 +267,7 @@ def problems(
         r'^version = \{ attr = "testerarmy_wait.__version__" \}$', pyproject, re.MULTILINE
     ):
         out.append(f"{PYPROJECT_FILE}: the version must come from testerarmy_wait.__version__")
+    out += _sandbox_problems(files, version)
 
     try:
         action = action_image(files[ACTION_FILE])
@@ -303,6 +327,31 @@ def problems(
     return out
 
 
+def _sandbox_problems(files: Mapping[str, str], version: Version) -> list[str]:
+    """The sandbox package must carry the waiter's version, and each pin the other to it."""
+    out: list[str] = []
+    try:
+        sandbox = package_version(files[SANDBOX_VERSION_FILE])
+    except ReleaseError:
+        sandbox = "none"
+    if sandbox != str(version):
+        out.append(f"{SANDBOX_VERSION_FILE}: version {sandbox}, expected {version}")
+    if not re.search(
+        r'^version = \{ attr = "testerarmy_wait_sandbox.__version__" \}$',
+        files[SANDBOX_PYPROJECT_FILE],
+        re.MULTILINE,
+    ):
+        out.append(
+            f"{SANDBOX_PYPROJECT_FILE}: the version must come from "
+            "testerarmy_wait_sandbox.__version__"
+        )
+    for name, distribution in PINS:
+        pins = pinned_versions(files[name], distribution)
+        if pins != [str(version)]:
+            out.append(f"{name}: pins {distribution} to {pins or 'nothing'}, expected =={version}")
+    return out
+
+
 def _is_version(text: str) -> bool:
     return _VERSION_RE.match(text) is not None
 
@@ -312,6 +361,20 @@ def _is_version(text: str) -> bool:
 
 def _set_version(init_text: str, version: Version) -> str:
     return _VERSION_LINE_RE.sub(f'__version__ = "{version}"', init_text, count=1)
+
+
+def _set_versions(files: Mapping[str, str], version: Version) -> dict[str, str]:
+    """Both packages' versions and their pins on each other set to ``version``."""
+    out = {
+        **files,
+        VERSION_FILE: _set_version(files[VERSION_FILE], version),
+        SANDBOX_VERSION_FILE: _set_version(files[SANDBOX_VERSION_FILE], version),
+    }
+    for name, distribution in PINS:
+        out[name] = re.sub(
+            rf'("{re.escape(distribution)}==)[^"\s;]*"', rf'\g<1>{version}"', out[name]
+        )
+    return out
 
 
 def _set_action_image(action_text: str, image: str) -> str:
@@ -372,8 +435,7 @@ def prepare(
         )
     check_image_repo(image_repo)
     return {
-        **files,
-        VERSION_FILE: _set_version(files[VERSION_FILE], version),
+        **_set_versions(files, version),
         ACTION_FILE: _set_action_image(files[ACTION_FILE], f"docker://{image_repo}:{version}"),
         COMPONENT_FILE: _set_component_image(files[COMPONENT_FILE], f"{image_repo}:{version}"),
         CHANGELOG_FILE: _release_changelog(files[CHANGELOG_FILE], version, date, SOURCE_URL),
@@ -399,8 +461,7 @@ def develop(files: Mapping[str, str], version: Version) -> dict[str, str]:
         where = first.start() if first else len(changelog)
         changelog = changelog[:where] + "## [Unreleased]\n\n" + changelog[where:]
     return {
-        **files,
-        VERSION_FILE: _set_version(files[VERSION_FILE], target),
+        **_set_versions(files, target),
         ACTION_FILE: _set_action_image(files[ACTION_FILE], "Dockerfile"),
         COMPONENT_FILE: _set_component_image(files[COMPONENT_FILE], f"{component_repo}:{EDGE_TAG}"),
         CHANGELOG_FILE: changelog,
@@ -442,14 +503,34 @@ def git_revision(root: Path) -> str:
 
 
 def build_package(root: Path, out: Path) -> list[Path]:
-    """sdist and wheel into ``out``, checked by ``twine check --strict``; returns both."""
+    """The sdist and wheel of the waiter and of the sandbox into ``out``, checked by
+    ``twine check --strict``; returns the four."""
     version = package_version((root / VERSION_FILE).read_text("utf-8"))
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("testerarmy_wait-*"):
-        old.unlink()
-    _run([sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", str(out), str(root)])
-    built = sorted(out.glob("testerarmy_wait-*"))
-    expected = {f"testerarmy_wait-{version}.tar.gz", f"testerarmy_wait-{version}-py3-none-any.whl"}
+    for name in DISTRIBUTIONS:
+        for old in out.glob(f"{name}-*"):
+            old.unlink()
+    for project in (root, root / SANDBOX_DIR):
+        # setuptools packs whatever an earlier build left in build/lib, removed modules too
+        shutil.rmtree(project / "build", ignore_errors=True)
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "build",
+                "--sdist",
+                "--wheel",
+                "--outdir",
+                str(out),
+                str(project),
+            ]
+        )
+    built = sorted(p for name in DISTRIBUTIONS for p in out.glob(f"{name}-*"))
+    expected = {
+        file
+        for name in DISTRIBUTIONS
+        for file in (f"{name}-{version}.tar.gz", f"{name}-{version}-py3-none-any.whl")
+    }
     if {p.name for p in built} != expected:
         raise ReleaseError(f"built {[p.name for p in built]}, expected {sorted(expected)}")
     _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, built)])

@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import Exchange, ManualClock, Sandbox
-from testerarmy_wait.sandbox.mobile import STORAGE_PREFIX
+from testerarmy_wait_sandbox import Exchange, ManualClock, Sandbox
+from testerarmy_wait_sandbox.mobile import STORAGE_PREFIX
 from tests.fakes.forge import FakeForge
 
 SPEC_PATH = (

@@ -9,6 +9,7 @@ only when that itself fails does ``main`` print one line to stderr and exit 4.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,17 @@ from testerarmy_wait.verdict import NO_LINKS, Links, Verdict, internal_error, us
 
 if TYPE_CHECKING:
     from testerarmy_wait.rerun import AttemptState
+
+
+SANDBOX_MISSING = (
+    "needs the sandbox, a package of its own: pip install 'testerarmy-wait[sandbox]' "
+    "(the container image bundles it)"
+)
+
+
+def sandbox_installed() -> bool:
+    """Whether ``testerarmy-wait-sandbox`` (the offline API and the demo) is importable."""
+    return importlib.util.find_spec("testerarmy_wait_sandbox") is not None
 
 
 def _finish(
@@ -191,9 +203,12 @@ def main(
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     command = args[0] if args else ""
-    # The sandbox and the demo are loaded only when asked for: waiting starts faster.
+    # The sandbox and the demo are a package of their own, loaded only when asked for.
+    if command in ("sandbox", "demo") and not sandbox_installed():
+        err.write(f"testerarmy-wait: {command}: {SANDBOX_MISSING}\n")
+        return int(ExitCode.USAGE)
     if command == "sandbox":
-        from testerarmy_wait.sandbox.cli import main as sandbox_main
+        from testerarmy_wait_sandbox.cli import main as sandbox_main
 
         return sandbox_main(args[1:])
     if command == "baseline":
@@ -201,7 +216,7 @@ def main(
 
         return baseline_main(args[1:], environ, out, err)
     if command == "demo":
-        from testerarmy_wait.demo import main as demo_main
+        from testerarmy_wait_sandbox.demo import main as demo_main
 
         return demo_main(args[1:], environ, out, err, wait=run_wait)
     if command == "wait":

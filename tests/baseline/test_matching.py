@@ -11,8 +11,8 @@ from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.models import Issue, Run
 from testerarmy_wait.outcome import RunOutcome, StopReason
 from testerarmy_wait.policy import ExitCode, Policy, Result
-from testerarmy_wait.sandbox.rewordings import KNOWN_SET, problem
 from testerarmy_wait.verdict import decide
+from testerarmy_wait_sandbox.rewordings import KNOWN_SET, problem
 
 TODAY = date(2026, 11, 29)
 TEST = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"

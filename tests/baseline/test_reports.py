@@ -16,8 +16,8 @@ from testerarmy_wait.report.comment import comment_body
 from testerarmy_wait.report.json_report import render_json
 from testerarmy_wait.report.junit import render_junit
 from testerarmy_wait.report.summary import render_summary
-from testerarmy_wait.sandbox.rewordings import KNOWN_SET, problem
 from testerarmy_wait.verdict import Verdict, decide
+from testerarmy_wait_sandbox.rewordings import KNOWN_SET, problem
 from tests.baseline.test_matching import entry
 from tests.report.factories import HOSTILE_STRINGS
 from tests.report.html_check import assert_safe, visible_text

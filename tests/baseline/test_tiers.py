@@ -148,7 +148,7 @@ def test_a_look_alike_never_takes_a_second_wording_of_a_problem_already_found() 
     as alike to one wording of "invalid e-mail accepted" as anything (0.53), and that
     problem's own report took its other wording: it still stands as a rival, and the titles
     say two different things, so the new one stays new."""
-    from testerarmy_wait.sandbox.rewordings import problem
+    from testerarmy_wait_sandbox.rewordings import problem
 
     new, known = problem("signup-email-error-text"), problem("signup-email-validation")
     neighbour = problem("signup-password-hint")
@@ -172,7 +172,7 @@ def test_a_new_problem_reported_alone_is_not_taken_for_a_known_look_alike() -> N
     reports only "a card expiring this month is refused" (the known one fixed, say). Nothing
     stands as a rival, and the reports share 0.43-0.53 of their weighted words (card,
     payment, checkout, the steps); the titles share little, so it is only possibly known."""
-    from testerarmy_wait.sandbox.rewordings import problem
+    from testerarmy_wait_sandbox.rewordings import problem
 
     payment, expiry = problem("checkout-payment"), problem("checkout-card-expiry")
     run = [Issue.model_validate(expiry.issue(3))]

@@ -12,7 +12,7 @@ from testerarmy_wait.baseline.model import Baseline, Entry
 from testerarmy_wait.baseline.writer import Reported, from_report, merge
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.models import Issue
-from testerarmy_wait.sandbox.rewordings import KNOWN_SET, problem
+from testerarmy_wait_sandbox.rewordings import KNOWN_SET, problem
 
 TODAY = date(2026, 11, 29)
 TEST = "3f2a9c1e-5b7d-4e21-9a0c-7d1e2f3a4b5c"

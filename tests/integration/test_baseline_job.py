@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from testerarmy_wait.cli import main
-from testerarmy_wait.sandbox.rewordings import problem
+from testerarmy_wait_sandbox.rewordings import problem
 from tests.integration.cli_run import JobResult, run_job
 from tests.integration.test_hardening import finished
 from tests.integration.test_wait_scenarios import env_for

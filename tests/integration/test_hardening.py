@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from testerarmy_wait.sandbox.faults import Fault
+from testerarmy_wait_sandbox.faults import Fault
 from tests.ci.runner import parse_output_file
 from tests.integration.cli_run import JobResult, run_job
 from tests.integration.test_wait_scenarios import env_for

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from testerarmy_wait.sandbox import Fault
+from testerarmy_wait_sandbox import Fault
 from tests.ci.runner import parse_output_file as parse_github_output
 from tests.until import catches, within
 

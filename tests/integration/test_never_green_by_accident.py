@@ -19,8 +19,8 @@ import pytest
 
 from testerarmy_wait.client import TesterArmyClient
 from testerarmy_wait.outcome import StopReason
-from testerarmy_wait.sandbox.faults import Fault
 from testerarmy_wait.waiting import Waiter, WaitOptions
+from testerarmy_wait_sandbox.faults import Fault
 from tests.ci.runner import commands_processed
 from tests.integration.cli_run import run_job
 from tests.integration.pauses import record_pauses

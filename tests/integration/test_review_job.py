@@ -104,7 +104,7 @@ def test_a_code_host_failure_is_one_warning_and_nothing_else(
 def test_no_token_reaches_any_sink_or_the_comment(
     sandbox: Any, forge: FakeForge, tmp_path: Path
 ) -> None:
-    from testerarmy_wait.sandbox.faults import Fault
+    from testerarmy_wait_sandbox.faults import Fault
 
     run_id = finished(sandbox, "issues-found")
     token = forge.state.github_token

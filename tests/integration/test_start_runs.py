@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from testerarmy_wait.sandbox.faults import Fault
+from testerarmy_wait_sandbox.faults import Fault
 from tests.integration.cli_run import run_job
 
 

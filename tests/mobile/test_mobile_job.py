@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from testerarmy_wait.mobile.app_file import write_app_zip
-from testerarmy_wait.sandbox import Fault
+from testerarmy_wait_sandbox import Fault
 from tests.integration.cli_run import JobResult, run_job
 
 PROJECT = "7c1d0a52-3f4e-4b6a-9c8d-2e1f0a9b8c7d"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait_sandbox import Sandbox
 from tests.container.engine import ROOT
 from tests.fakes.forge import FakeForge
 from tests.pipelines.conftest import (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait_sandbox import Sandbox
 from tests.container.engine import ROOT, RUN_TIMEOUT
 
 SECTION = "## docker run, or any terminal"

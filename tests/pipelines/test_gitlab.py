@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait_sandbox import Sandbox
 from tests.container.engine import BASE_IMAGE, ROOT
 from tests.pipelines.conftest import (
     baseline_for,

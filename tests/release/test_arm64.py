@@ -15,7 +15,7 @@ from collections.abc import Callable
 import pytest
 
 import testerarmy_wait
-from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait_sandbox import Sandbox
 from tests.container.engine import BUILD_TIMEOUT, ROOT, docker
 
 pytestmark = pytest.mark.docker

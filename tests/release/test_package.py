@@ -1,7 +1,8 @@
-"""The PyPI package: ``scripts/release.py package`` builds an sdist and a wheel that pass
-``twine check --strict``; the wheel, installed into a fresh virtualenv (its dependencies from
-the hash-locked ``requirements.lock``), runs ``testerarmy-wait demo`` against the bundled
-sandbox. Needs PyPI for the dependencies (marked ``package``)."""
+"""The PyPI packages: ``scripts/release.py package`` builds the sdists and wheels of the waiter
+and of its sandbox, all passing ``twine check --strict``; the waiter's wheel, installed into a
+fresh virtualenv (its dependencies from the hash-locked ``requirements.lock``), runs, asks for
+the sandbox when told to run the demo, and with the sandbox's wheel added runs
+``testerarmy-wait demo``. Needs PyPI for the dependencies (marked ``package``)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,26 @@ def test_sdist_and_wheel_carry_the_version_the_license_and_the_typed_marker(dist
     assert f"\nVersion: {version}\n" in metadata
     assert "\nLicense-Expression: MIT\n" in metadata
     assert re.search(r"^Requires-Dist: httpx", metadata, re.MULTILINE)
-    assert "sandbox/" in " ".join(names)  # the demo needs the sandbox
+    # the sandbox and the demo are a package of their own, offered as an extra
+    assert not [n for n in names if "sandbox" in n or n.endswith("demo.py")]
+    assert f'\nRequires-Dist: testerarmy-wait-sandbox=={version}; extra == "sandbox"\n' in metadata
+    assert "\nDescription-Content-Type: text/markdown\n" in metadata
+    assert "github.com/testerarmy-wait/testerarmy-wait#readme" in metadata  # the guide
+
+
+def test_the_sandbox_package_carries_its_data_and_needs_the_same_waiter(dist: Path) -> None:
+    version = testerarmy_wait.__version__
+    wheel = dist / f"testerarmy_wait_sandbox-{version}-py3-none-any.whl"
+    assert (dist / f"testerarmy_wait_sandbox-{version}.tar.gz").is_file()
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        metadata = archive.read(f"testerarmy_wait_sandbox-{version}.dist-info/METADATA").decode()
+    for name in ("data/builtin.json", "demo.py", "faults.py", "py.typed", "__main__.py"):
+        assert f"testerarmy_wait_sandbox/{name}" in names
+    assert not [n for n in names if n.startswith("testerarmy_wait/")]
+    assert f"\nRequires-Dist: testerarmy-wait=={version}\n" in metadata
+    assert f"\nVersion: {version}\n" in metadata
+    assert "\nLicense-Expression: MIT\n" in metadata
 
 
 def test_the_wheel_in_a_fresh_venv_runs_the_demo(dist: Path, tmp_path: Path) -> None:
@@ -60,10 +80,8 @@ def test_the_wheel_in_a_fresh_venv_runs_the_demo(dist: Path, tmp_path: Path) -> 
     python = env_dir / "bin" / "python"
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TESTERARMY_", "INPUT_"))}
     clean.pop("VIRTUAL_ENV", None)
-    for args in (
-        ["--require-hashes", "--no-deps", "-r", str(ROOT / "requirements.lock")],
-        ["--no-deps", str(dist / f"testerarmy_wait-{version}-py3-none-any.whl")],
-    ):
+
+    def install(*args: str) -> None:
         installed = subprocess.run(
             [str(python), "-m", "pip", "install", "--quiet", *args],
             capture_output=True,
@@ -74,11 +92,25 @@ def test_the_wheel_in_a_fresh_venv_runs_the_demo(dist: Path, tmp_path: Path) -> 
         )
         assert installed.returncode == 0, installed.stderr[-4000:]
 
+    install("--require-hashes", "--no-deps", "-r", str(ROOT / "requirements.lock"))
+    install("--no-deps", str(dist / f"testerarmy_wait-{version}-py3-none-any.whl"))
     command = env_dir / "bin" / "testerarmy-wait"
     said = subprocess.run(
         [str(command), "--version"], capture_output=True, text=True, timeout=60, check=False
     )
     assert said.stdout.strip() == f"testerarmy-wait {version}"
+    # the waiter alone: the demo names the package it needs
+    refused = subprocess.run(
+        [str(command), "demo"], capture_output=True, text=True, timeout=60, check=False, env=clean
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines() == [
+        "testerarmy-wait: demo: needs the sandbox, a package of its own: "
+        "pip install 'testerarmy-wait[sandbox]' (the container image bundles it)"
+    ]
+
+    # pip checks the sandbox's pin on the waiter it finds installed
+    install(str(dist / f"testerarmy_wait_sandbox-{version}-py3-none-any.whl"))
     demo = subprocess.run(
         [str(command), "demo", "--strict"],
         cwd=tmp_path,

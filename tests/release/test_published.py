@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from testerarmy_wait.sandbox import Sandbox
+from testerarmy_wait_sandbox import Sandbox
 from tests.container.engine import BASE_IMAGE, docker
 from tests.pipelines.conftest import act_command, gitlab_ci_local_command, run_tool
 from tests.release.conftest import Release, git

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import Sandbox
-from testerarmy_wait.sandbox.cli import main
+from testerarmy_wait_sandbox import Sandbox
+from testerarmy_wait_sandbox.cli import main
 
 URL_LINE = re.compile(r"^Sandbox API: (http://127\.0\.0\.1:\d+/api)$")
 KEY_LINE = re.compile(r"^API key: (sk_sandbox_[0-9a-f]{32})$")
@@ -131,7 +131,7 @@ def test_module_entry_point_serves_until_signalled_and_exits_0(
         [
             sys.executable,
             "-m",
-            "testerarmy_wait.sandbox",
+            "testerarmy_wait_sandbox",
             "--port",
             "0",
             "--scenario",

@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from testerarmy_wait.sandbox import ManualClock, RealClock
-from testerarmy_wait.sandbox.clock import isoformat
+from testerarmy_wait_sandbox import ManualClock, RealClock
+from testerarmy_wait_sandbox.clock import isoformat
 
 
 def test_manual_clock_moves_only_when_advanced() -> None:

@@ -11,8 +11,8 @@ from typing import Protocol
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import BUILTIN_SCENARIOS, Fault, ManualClock, Sandbox
-from testerarmy_wait.sandbox.recording import Exchange
+from testerarmy_wait_sandbox import BUILTIN_SCENARIOS, Fault, ManualClock, Sandbox
+from testerarmy_wait_sandbox.recording import Exchange
 
 
 class Checker(Protocol):

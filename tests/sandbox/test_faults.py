@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import Fault, ManualClock, Sandbox
+from testerarmy_wait_sandbox import Fault, ManualClock, Sandbox
 
 
 def client(sb: Sandbox, **kw: Any) -> httpx.Client:

@@ -5,7 +5,7 @@ import uuid
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import ManualClock, Sandbox
+from testerarmy_wait_sandbox import ManualClock, Sandbox
 
 
 def client(sb: Sandbox) -> httpx.Client:

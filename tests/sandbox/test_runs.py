@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import ManualClock, Sandbox, builtin_scenario
+from testerarmy_wait_sandbox import ManualClock, Sandbox, builtin_scenario
 
 
 def client(sb: Sandbox) -> httpx.Client:

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from testerarmy_wait.sandbox import (
+from testerarmy_wait_sandbox import (
     BUILTIN_SCENARIOS,
     HOSTILE_PIECES,
     HOSTILE_TEXT,

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from testerarmy_wait.sandbox import ManualClock, Sandbox, builtin_scenario
+from testerarmy_wait_sandbox import ManualClock, Sandbox, builtin_scenario
 
 PR_BODY: dict[str, Any] = {
     "targetUrl": "https://preview-42.shop.example.com",

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import testerarmy_wait
+import testerarmy_wait_sandbox
 from testerarmy_wait import errors
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError
 from testerarmy_wait.client import ApiError, TesterArmyClient
@@ -24,7 +25,8 @@ DEEP = b"[" * 100_000
 def modules() -> list[ModuleType]:
     names = [
         m.name
-        for m in pkgutil.walk_packages(testerarmy_wait.__path__, "testerarmy_wait.")
+        for package in (testerarmy_wait, testerarmy_wait_sandbox)
+        for m in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
         if not m.name.endswith("__main__")
     ]
     return [importlib.import_module(name) for name in names]

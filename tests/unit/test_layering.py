@@ -1,5 +1,6 @@
-"""How the package is layered: no import cycle between its modules or packages (lazy and
-type-checking imports count), and the settings load nothing of what comes after them."""
+"""How the packages are layered: no import cycle between their modules or packages (lazy and
+type-checking imports count), and the settings load nothing of what comes after them. The
+sandbox, a package of its own, is held to the same rules."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ from collections import defaultdict
 from pathlib import Path
 
 import testerarmy_wait
+import testerarmy_wait_sandbox
 
 PACKAGE = Path(testerarmy_wait.__file__).parent
+SANDBOX = Path(testerarmy_wait_sandbox.__file__).parent
 NAME = "testerarmy_wait"
 
 
 def _modules() -> dict[str, Path]:
     found = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        found[name] = path
+    for package in (PACKAGE, SANDBOX):
+        for path in package.rglob("*.py"):
+            parts = path.relative_to(package.parent).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
     return found
 
 
@@ -45,8 +49,9 @@ def _imports(modules: dict[str, Path]) -> dict[str, set[str]]:
 
 
 def _package(module: str) -> str:
-    """A subpackage (``testerarmy_wait.ci``) or a top-level module stands for itself."""
-    return ".".join(module.split(".")[:2])
+    """A subpackage (``testerarmy_wait.ci``) or a top-level module stands for itself; the
+    sandbox is one package."""
+    return ".".join(module.split(".")[: 1 if module.startswith(SANDBOX.name) else 2])
 
 
 def _cycle(edges: dict[str, set[str]]) -> list[str]:
@@ -164,7 +169,7 @@ def test_only_the_ci_context_reads_the_environment() -> None:
     readers = {
         name: names
         for name, path in _modules().items()
-        if not name.startswith(f"{NAME}.sandbox") and (names := _names_of_variables(path))
+        if not name.startswith(SANDBOX.name) and (names := _names_of_variables(path))
     }
     assert set(readers) <= ENVIRONMENT_READERS, {
         k: v for k, v in readers.items() if k not in ENVIRONMENT_READERS

@@ -1,4 +1,4 @@
-"""``python -m testerarmy_wait.sandbox [options]``"""
+"""``python -m testerarmy_wait_sandbox [options]``"""
 
 import sys
 

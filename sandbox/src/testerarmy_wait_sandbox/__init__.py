@@ -8,7 +8,7 @@ It serves the endpoints of the API description under ``<url>`` (= ``http://HOST:
 
 Start it::
 
-    from testerarmy_wait.sandbox import Fault, ManualClock, start_sandbox
+    from testerarmy_wait_sandbox import Fault, ManualClock, start_sandbox
 
     with start_sandbox(speed=2000, seed=1) as sb:    # or Sandbox(...).start() / .close()
         run_id = sb.create_run("issues-found")
@@ -57,6 +57,9 @@ name, a dict (see ``scenarios``) or a ``Scenario``. Faults: see ``faults``::
 """
 
 from __future__ import annotations
+
+# Always the waiter's version: scripts/release.py sets both and checks they agree.
+__version__ = "1.0.0.dev0"
 
 from .api import GroupConfig, GroupMember, ProjectConfig, TestConfig, Webhook
 from .catalog import BUILTIN_SCENARIOS, HOSTILE_PIECES, HOSTILE_TEXT, builtin_scenario

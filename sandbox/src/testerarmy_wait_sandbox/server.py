@@ -21,7 +21,7 @@ from .faults import Fault, FaultSet, apply_body_fault, gzip_bomb_bytes, rewritte
 from .mobile import STORAGE_PREFIX
 from .recording import Exchange, Recorder
 
-log = logging.getLogger("testerarmy_wait.sandbox")
+log = logging.getLogger("testerarmy_wait_sandbox")
 
 BASE_PATH = "/api"
 #: Bodies over the limit but under this size are read (and dropped) before the 413,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from testerarmy_wait.policy import ExitCode
-from testerarmy_wait.sandbox import start_sandbox
+from testerarmy_wait_sandbox import start_sandbox
 
 DEMO_SCENARIO = "checkout-flow"
 # The checkout-flow scenario takes a few simulated minutes; at this speed about 5 s.
