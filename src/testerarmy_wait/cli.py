@@ -9,7 +9,6 @@ only when that itself fails does ``main`` print one line to stderr and exit 4.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -41,6 +40,8 @@ SANDBOX_MISSING = (
 
 def sandbox_installed() -> bool:
     """Whether ``testerarmy-wait-sandbox`` (the offline API and the demo) is importable."""
+    import importlib.util  # only for these two commands: waiting starts without it
+
     return importlib.util.find_spec("testerarmy_wait_sandbox") is not None
 
 
