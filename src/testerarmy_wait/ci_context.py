@@ -35,8 +35,9 @@ NETWORK_VARIABLES: Final = frozenset(
 #: The largest event file read (GitHub's own payloads stay far below it).
 MAX_EVENT_BYTES: Final = 8 * 1024 * 1024
 REPORT_DIR_NAME: Final = "testerarmy-reports"
+DEPLOYMENT_EVENT: Final = "deployment_status"
 #: GitHub events that name a commit but no pull request: its pull request is looked up.
-LOOKUP_EVENTS: Final = ("deployment_status", "push")
+LOOKUP_EVENTS: Final = (DEPLOYMENT_EVENT, "push")
 
 
 @dataclass(frozen=True)

@@ -21,31 +21,25 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from testerarmy_wait import __version__
-from testerarmy_wait.ci_context import REPORT_DIR_NAME, CIContext
+from testerarmy_wait.ci_context import DEPLOYMENT_EVENT, REPORT_DIR_NAME, CIContext
 from testerarmy_wait.errors import UsageError
 from testerarmy_wait.inputs import Declared, Inputs
 from testerarmy_wait.network import Route, is_loopback_host, route_for
 from testerarmy_wait.parsers import (
     DEFAULT_API_URL,
     fail,
+    parse_ready_header,
     parse_webhook_url,
     shown,
 )
 from testerarmy_wait.policy import CommentMode, Policy
-from testerarmy_wait.preview import (
-    DEPLOYMENT_EVENT,
-    ReadyCheck,
-    Skip,
-    check_target_url,
-    deployment_from_event,
-    parse_ready_header,
-)
 from testerarmy_wait.redaction import KEY_LIKE
 from testerarmy_wait.start_request import START_WAYS, StartRequest, start_request
 from testerarmy_wait.workspace import inside_workspace
 
 if TYPE_CHECKING:
     from testerarmy_wait.mobile.app_file import MobileBuild
+    from testerarmy_wait.preview import ReadyCheck
 
 #: Read when it exists, without being set.
 BASELINE_DEFAULT_PATH = ".testerarmy-baseline.json"
@@ -422,7 +416,10 @@ def under_test(inputs: Inputs, context: CIContext) -> tuple[Inputs, str | None, 
     github, gitlab = context.github, context.gitlab
     if inputs.target_url is not None:
         return inputs, None, []
+    # preview is loaded only for a deployment or a readiness gate: most jobs test neither.
     if github is not None and github.event_name == DEPLOYMENT_EVENT:
+        from testerarmy_wait.preview import Skip, deployment_from_event
+
         if github.event_problem is not None:
             fail("target-url", f"{github.event_problem}; set target-url and commit-sha instead")
         decided = deployment_from_event(github.event, inputs.deployment_environment)
@@ -435,6 +432,8 @@ def under_test(inputs: Inputs, context: CIContext) -> tuple[Inputs, str | None, 
         )
         return replace(inputs, target_url=decided.target_url, commit_sha=sha), None, [note]
     if gitlab is not None and gitlab.environment_url is not None:
+        from testerarmy_wait.preview import check_target_url
+
         url = check_target_url(gitlab.environment_url, "target-url (CI_ENVIRONMENT_URL)")
         return replace(inputs, target_url=url), None, [f"testing the review app at {url}"]
     return inputs, None, []
@@ -447,6 +446,8 @@ def _ready_check(
     url = inputs.target_url
     if start is None or url is None or inputs.ready_timeout <= 0:
         return None
+    from testerarmy_wait.preview import ReadyCheck, check_target_url
+
     url = check_target_url(url, "target-url")
     return ReadyCheck(
         url=url,

@@ -18,16 +18,23 @@ from typing import Any, Literal, get_args
 from testerarmy_wait.ci_context import REPORT_DIR_NAME
 from testerarmy_wait.parsers import (
     DEFAULT_API_URL,
+    DEFAULT_READY_STATUS,
+    DEFAULT_READY_TIMEOUT_S,
+    StatusRanges,
     choice,
     duration_up_to,
     parse_api_key,
     parse_api_url,
     parse_bool,
     parse_duration,
+    parse_environment_patterns,
     parse_fail_on,
     parse_http_url,
     parse_path,
     parse_positive_int,
+    parse_ready_header,
+    parse_ready_status,
+    parse_ready_timeout,
     parse_remove_after,
     parse_retries,
     parse_run_ids,
@@ -38,15 +45,6 @@ from testerarmy_wait.parsers import (
     parse_webhook_url,
 )
 from testerarmy_wait.policy import CommentMode, Policy, Result
-from testerarmy_wait.preview import (
-    DEFAULT_READY_STATUS,
-    DEFAULT_READY_TIMEOUT_S,
-    StatusRanges,
-    parse_environment_patterns,
-    parse_ready_header,
-    parse_ready_status,
-    parse_ready_timeout,
-)
 
 
 @dataclass(frozen=True)

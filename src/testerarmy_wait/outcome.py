@@ -34,6 +34,8 @@ class Trigger:
 
 @dataclass(frozen=True)
 class RunOutcome:
+    """How waiting for one run ended: why it stopped, the run as last read, the polls."""
+
     run_id: str
     stop: StopReason
     run: Run | None = None
@@ -64,6 +66,8 @@ class Progress:
 
 @dataclass(frozen=True)
 class Started:
+    """What the start step hands to waiting: the runs, and any cancelled at once."""
+
     targets: list[tuple[str, Trigger | None]]  # runs to wait for; Trigger if started here
     cancelled_at_start: list[RunOutcome] = field(default_factory=list)  # by the server
     batch_id: str | None = None

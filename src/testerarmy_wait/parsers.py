@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Final, NoReturn
 from urllib.parse import urlsplit
 
 from testerarmy_wait.errors import UsageError
@@ -230,3 +230,60 @@ def parse_webhook_url(raw: str, name: str = "group-webhook-url") -> tuple[str, s
     base = parse_api_url(match["base"], name)
     webhook_id = parse_uuid(match["id"], name)
     return base, webhook_id, match["secret"]
+
+
+# The preview deployment's settings ----------------------------------------------------
+
+_MAX_ENVIRONMENT_PATTERNS: Final = 50
+
+StatusRanges = tuple[tuple[int, int], ...]
+DEFAULT_READY_STATUS: Final[StatusRanges] = ((200, 399),)
+DEFAULT_READY_TIMEOUT_S: Final = 300.0
+_HEADER_NAME_RE: Final = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_REFUSED_HEADERS: Final = frozenset({"host", "content-length", "transfer-encoding", "connection"})
+
+
+def parse_environment_patterns(raw: str, name: str) -> tuple[str, ...]:
+    """Environment names or glob-like patterns (``*``, ``?``, ``[...]``), separated by
+    newlines or commas; matched case-sensitively, as GitHub names them."""
+    patterns = tuple(p.strip() for p in re.split(r"[\n,]", raw) if p.strip())
+    if not patterns:
+        fail(name, "names no environment; give names or patterns like Preview*")
+    if len(patterns) > _MAX_ENVIRONMENT_PATTERNS:
+        fail(name, f"names {len(patterns)} environments; at most {_MAX_ENVIRONMENT_PATTERNS}")
+    return patterns
+
+
+def parse_ready_status(raw: str, name: str) -> StatusRanges:
+    """Statuses and ranges, separated by commas or spaces: ``200-399``, ``200,204,301-308``."""
+    ranges: list[tuple[int, int]] = []
+    for token in (t for t in re.split(r"[\s,]+", raw.strip()) if t):
+        low_text, dash, high_text = token.partition("-")
+        numbers = (low_text, high_text if dash else low_text)
+        if not all(n.isascii() and n.isdigit() and len(n) == 3 for n in numbers):
+            fail(name, f"{shown(token)} is not a status (100-599) or a range like 200-399")
+        low, high = int(numbers[0]), int(numbers[1])
+        if not 100 <= low <= high <= 599:
+            fail(name, f"{shown(token)} is not a status (100-599) or a range like 200-399")
+        ranges.append((low, high))
+    if not ranges:
+        fail(name, "names no status; write a range like 200-399")
+    return tuple(ranges)
+
+
+def parse_ready_header(raw: str, name: str) -> tuple[str, str]:
+    """``Name: value`` sent with every probe (the value is a secret: masked, never shown)."""
+    header, colon, value = raw.strip().partition(":")
+    header, value = header.strip(), value.strip()
+    if not colon or not _HEADER_NAME_RE.fullmatch(header) or not value:
+        fail(name, "is not a header like 'x-vercel-protection-bypass: <secret>'")
+    if header.lower() in _REFUSED_HEADERS:
+        fail(name, f"{shown(header)} is a header the probe sets itself")
+    if any(not c.isprintable() for c in value):
+        fail(name, "holds a control character")
+    return header, value
+
+
+def parse_ready_timeout(raw: str, name: str) -> float:
+    """A duration, or 0 to turn the readiness gate off."""
+    return 0.0 if raw.strip() in ("0", "0s") else parse_duration(raw, name)

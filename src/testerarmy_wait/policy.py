@@ -76,6 +76,8 @@ SEVERITY_NAMES = {1: "minor", 2: "moderate", 3: "major", 4: "serious", 5: "criti
 
 @dataclass(frozen=True)
 class Policy:
+    """Which results fail the job, and the least severity of an issue that blocks."""
+
     fail_on: frozenset[Result] = frozenset({Result.FAILED, Result.CANCELLED})
     min_severity: int = 1
 

@@ -24,12 +24,8 @@ import httpx
 
 from testerarmy_wait import __version__
 from testerarmy_wait.errors import UsageError
-from testerarmy_wait.preview import (
-    DEFAULT_READY_STATUS,
-    ReadyCheck,
-    StatusRanges,
-    check_target_url,
-)
+from testerarmy_wait.parsers import DEFAULT_READY_STATUS, StatusRanges
+from testerarmy_wait.preview import ReadyCheck, check_target_url
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]

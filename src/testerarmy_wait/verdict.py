@@ -39,6 +39,8 @@ class KnownIssue:
 
 @dataclass(frozen=True)
 class RunVerdict:
+    """One run judged: its result, the reason, and the issues that block it."""
+
     run_id: str
     result: Result
     reason: str  # one sentence a reviewer can act on
@@ -138,6 +140,8 @@ NO_LINKS: Final = Links()
 
 @dataclass(frozen=True)
 class Verdict:
+    """The job's verdict: the worst result, its exit code, the headline and every run."""
+
     result: Result
     exit_code: ExitCode
     headline: str  # "FAILED: 2 blocking issues in 1 of 2 runs"

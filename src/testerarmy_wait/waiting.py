@@ -49,6 +49,8 @@ NOT_FOUND_GRACE_S = 30.0
 
 @dataclass(frozen=True)
 class WaitOptions:
+    """The deadline, the pauses and the tolerances of waiting, with the clock to read."""
+
     deadline: float  # on the ``clock``'s scale: polling stops here, then the last look
     poll_interval_s: float = 10.0
     request_timeout_s: float = 30.0

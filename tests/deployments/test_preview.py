@@ -8,16 +8,13 @@ from typing import Any
 import pytest
 
 from testerarmy_wait.errors import UsageError
-from testerarmy_wait.preview import (
-    Deployment,
-    Skip,
-    check_target_url,
-    deployment_from_event,
+from testerarmy_wait.parsers import (
     parse_environment_patterns,
     parse_ready_header,
     parse_ready_status,
     parse_ready_timeout,
 )
+from testerarmy_wait.preview import Deployment, Skip, check_target_url, deployment_from_event
 
 SHA = "a" * 40
 

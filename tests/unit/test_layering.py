@@ -111,7 +111,8 @@ def test_the_settings_load_no_adapter_report_verdict_or_http_client() -> None:
 def test_the_command_loads_only_what_waiting_needs_before_its_first_request() -> None:
     """Importing the command and the terminal's reporter (what runs before the first request)
     leaves out the code host's API, the review, the other platforms' reporters, the mobile
-    build, the re-run look-back, the reports and pydantic: each is loaded when it is needed."""
+    build, the re-run look-back, the preview deployment and its readiness gate, the reports
+    and pydantic: each is loaded when it is needed."""
     loaded = subprocess.run(
         [
             sys.executable,
@@ -129,6 +130,7 @@ def test_the_command_loads_only_what_waiting_needs_before_its_first_request() ->
         "ci.sticky", "ci.previous_attempt", "ci.pull_lookup", "mobile", "rerun", "baseline",
         "models", "report.json_report", "report.summary", "report.junit", "report.comment",
         "listing", "starting", "retrying", "request_retry", "report.blocks", "report.advice",
+        "preview", "ready_gate",
     }  # fmt: skip
     assert ours & later == set()
     assert not {"pydantic", "statistics", "uuid", "zipfile"} & set(loaded)

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
 from testerarmy_wait.ci.forge import ForgeApi, ForgeError, read_page
-from testerarmy_wait.ci_context import LOOKUP_EVENTS, ChangeRequest, CIContext
+from testerarmy_wait.ci_context import DEPLOYMENT_EVENT, LOOKUP_EVENTS, ChangeRequest, CIContext
 from testerarmy_wait.network import route_for
-from testerarmy_wait.preview import DEPLOYMENT_EVENT
 from testerarmy_wait.redaction import Redactor
 
 if TYPE_CHECKING:
