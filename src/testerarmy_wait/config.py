@@ -318,8 +318,9 @@ def build_arg_parser(prog: str = "testerarmy-wait") -> argparse.ArgumentParser:
         description="Wait for tester.army runs and turn them into a CI verdict. "
         "Settings also come from action inputs (INPUT_<NAME>) and TESTERARMY_<NAME> "
         "variables; the API key only from TESTERARMY_API_KEY or the api-key input.",
-        epilog="Other commands: `testerarmy-wait demo` (a run against the bundled sandbox), "
-        "`testerarmy-wait sandbox` (an offline tester.army API). Exit codes: 0 pass, "
+        epilog="Other commands: `testerarmy-wait demo` (a run against the sandbox), "
+        "`testerarmy-wait sandbox` (an offline tester.army API); both need the sandbox "
+        "package (pip install 'testerarmy-wait[sandbox]'; the image has it). Exit codes: 0 pass, "
         "1 policy failure, 2 usage error, 3 timeout, 4 infrastructure or API error, "
         "5 cancelled, 130/143 interrupted.",
     )

@@ -37,13 +37,18 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def wheel_of(dist: Path, name: str) -> tuple[list[str], str]:
+    """The files in the wheel of distribution ``name`` (whose sdist was built too) and its
+    METADATA."""
+    version = testerarmy_wait.__version__
+    assert (dist / f"{name}-{version}.tar.gz").is_file()
+    with zipfile.ZipFile(dist / f"{name}-{version}-py3-none-any.whl") as archive:
+        return archive.namelist(), archive.read(f"{name}-{version}.dist-info/METADATA").decode()
+
+
 def test_sdist_and_wheel_carry_the_version_the_license_and_the_typed_marker(dist: Path) -> None:
     version = testerarmy_wait.__version__
-    wheel = dist / f"testerarmy_wait-{version}-py3-none-any.whl"
-    assert (dist / f"testerarmy_wait-{version}.tar.gz").is_file()
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        metadata = archive.read(f"testerarmy_wait-{version}.dist-info/METADATA").decode()
+    names, metadata = wheel_of(dist, "testerarmy_wait")
     assert "testerarmy_wait/py.typed" in names
     assert "testerarmy_wait/baseline/baseline.schema.json" in names  # editors validate with it
     assert "testerarmy_wait/report/results.schema.json" in names  # consumers of the JSON too
@@ -60,11 +65,7 @@ def test_sdist_and_wheel_carry_the_version_the_license_and_the_typed_marker(dist
 
 def test_the_sandbox_package_carries_its_data_and_needs_the_same_waiter(dist: Path) -> None:
     version = testerarmy_wait.__version__
-    wheel = dist / f"testerarmy_wait_sandbox-{version}-py3-none-any.whl"
-    assert (dist / f"testerarmy_wait_sandbox-{version}.tar.gz").is_file()
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        metadata = archive.read(f"testerarmy_wait_sandbox-{version}.dist-info/METADATA").decode()
+    names, metadata = wheel_of(dist, "testerarmy_wait_sandbox")
     for name in ("data/builtin.json", "demo.py", "faults.py", "py.typed", "__main__.py"):
         assert f"testerarmy_wait_sandbox/{name}" in names
     assert not [n for n in names if n.startswith("testerarmy_wait/")]

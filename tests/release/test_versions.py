@@ -55,6 +55,15 @@ def test_the_script_reads_what_yaml_reads() -> None:
         assert release.component_image(texts[release.COMPONENT_FILE]) == image
 
 
+def assert_sandbox_at(texts: dict[str, str], version: str) -> None:
+    """The sandbox package carries ``version``, and each package pins the other to it."""
+    assert release.package_version(texts[release.SANDBOX_VERSION_FILE]) == version
+    assert release.pinned_versions(texts["pyproject.toml"], "testerarmy-wait-sandbox") == [version]
+    assert release.pinned_versions(texts[release.SANDBOX_PYPROJECT_FILE], "testerarmy-wait") == [
+        version
+    ]
+
+
 def test_a_release_commit_names_its_own_image_everywhere() -> None:
     texts = released()
     version = release.Version.parse(testerarmy_wait.__version__).release
@@ -66,6 +75,7 @@ def test_a_release_commit_names_its_own_image_everywhere() -> None:
     spec = component_spec(texts[release.COMPONENT_FILE])
     assert spec["spec"]["inputs"]["image"]["default"] == f"{REPO}:{version}"
     assert f'__version__ = "{version}"' in texts[release.VERSION_FILE]
+    assert_sandbox_at(texts, str(version))
     sections = release.changelog_sections(texts["CHANGELOG.md"])
     assert [s.name for s in sections[:2]] == ["Unreleased", str(version)]
     assert sections[0].body == ""
@@ -84,6 +94,25 @@ def test_a_release_commit_names_its_own_image_everywhere() -> None:
         ("CHANGELOG.md", "## [{v}] - 2026-11-29", "## [0.0.1] - 2026-11-29", "newest released"),
         (release.VERSION_FILE, '"{v}"', '"{v}.dev3"', "action.yml: a development version"),
         ("pyproject.toml", 'dynamic = ["version"]', 'version = "{v}"', "pyproject.toml"),
+        (release.SANDBOX_VERSION_FILE, '"{v}"', '"9.9.9"', "version 9.9.9, expected {v}"),
+        (
+            release.SANDBOX_PYPROJECT_FILE,
+            '"testerarmy-wait=={v}"',
+            '"testerarmy-wait==9.9.9"',
+            "pins testerarmy-wait to ['9.9.9'], expected =={v}",
+        ),
+        (
+            "pyproject.toml",
+            '"testerarmy-wait-sandbox=={v}"',
+            '"testerarmy-wait-sandbox>={v}"',
+            "pins testerarmy-wait-sandbox to nothing",
+        ),
+        (
+            release.SANDBOX_PYPROJECT_FILE,
+            'attr = "testerarmy_wait_sandbox.__version__"',
+            'attr = "testerarmy_wait.__version__"',
+            "must come from testerarmy_wait_sandbox.__version__",
+        ),
     ],
 )
 def test_any_disagreement_in_a_release_commit_is_named(
@@ -95,7 +124,7 @@ def test_any_disagreement_in_a_release_commit_is_named(
     assert before in texts[file], (file, before)
     texts[file] = texts[file].replace(before, new.replace("{v}", version), 1)
     found = release.problems(texts, image_repo=REPO)
-    assert any(complaint in problem for problem in found), found
+    assert any(complaint.replace("{v}", version) in problem for problem in found), found
 
 
 def test_a_development_commit_must_not_run_a_released_image() -> None:
@@ -123,6 +152,7 @@ def test_develop_goes_back_to_the_dockerfile_and_an_empty_unreleased_section() -
         f"{version.major}.{version.minor + 1}.0.dev0"
     )
     assert release.action_image(after["action.yml"]) == "Dockerfile"
+    assert_sandbox_at(after, f"{version.major}.{version.minor + 1}.0.dev0")
     assert release.component_image(after[release.COMPONENT_FILE]) == f"{REPO}:edge"
     with pytest.raises(release.ReleaseError, match="not newer"):
         release.develop(released(), version)

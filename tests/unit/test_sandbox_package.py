@@ -62,7 +62,7 @@ def test_the_waiters_package_ships_no_sandbox_and_offers_it_as_an_extra() -> Non
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     data = project["tool"]["setuptools"]["package-data"]["testerarmy_wait"]
     assert not [pattern for pattern in data if "sandbox" in pattern]
-    assert not (ROOT / "src" / "testerarmy_wait" / "sandbox").exists()
+    assert not list((ROOT / "src" / "testerarmy_wait").glob("sandbox/**/*.py"))
     assert project["project"]["optional-dependencies"]["sandbox"] == [
         f"testerarmy-wait-sandbox=={testerarmy_wait.__version__}"
     ]

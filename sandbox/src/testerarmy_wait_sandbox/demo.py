@@ -1,5 +1,5 @@
-"""``testerarmy-wait demo``: a realistic run against the bundled sandbox, waited for
-exactly as CI would wait for a real one."""
+"""``testerarmy-wait demo``: a realistic run against the sandbox, waited for exactly as CI
+would wait for a real one."""
 
 from __future__ import annotations
 
