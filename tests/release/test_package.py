@@ -1,7 +1,8 @@
 """The PyPI packages: ``scripts/release.py package`` builds the sdists and wheels of the waiter
 and of its sandbox, all passing ``twine check --strict``; the waiter's wheel, installed into a
-fresh virtualenv (its dependencies from the hash-locked ``requirements.lock``), runs, asks for
-the sandbox when told to run the demo, and with the sandbox's wheel added runs
+fresh virtualenv (its dependencies from the hash-locked ``requirements.lock``), runs, waits
+for a sandbox's run without the sandbox installed, asks for the sandbox when told to run the
+demo, and with the sandbox's wheel added runs
 ``testerarmy-wait demo``. Needs PyPI for the dependencies (marked ``package``)."""
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import subprocess
 import sys
 import venv
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import testerarmy_wait
+from testerarmy_wait_sandbox import Sandbox
 from tests.release.release_script import ROOT, SCRIPT
 
 pytestmark = pytest.mark.package
@@ -74,7 +77,9 @@ def test_the_sandbox_package_carries_its_data_and_needs_the_same_waiter(dist: Pa
     assert "\nLicense-Expression: MIT\n" in metadata
 
 
-def test_the_wheel_in_a_fresh_venv_runs_the_demo(dist: Path, tmp_path: Path) -> None:
+def test_the_wheel_in_a_fresh_venv_runs_the_demo(
+    dist: Path, tmp_path: Path, sandbox_factory: Callable[..., Sandbox]
+) -> None:
     version = testerarmy_wait.__version__
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
@@ -109,6 +114,24 @@ def test_the_wheel_in_a_fresh_venv_runs_the_demo(dist: Path, tmp_path: Path) -> 
         "testerarmy-wait: demo: needs the sandbox, a package of its own: "
         "pip install 'testerarmy-wait[sandbox]' (the container image bundles it)"
     ]
+
+    # the waiter alone waits for handed runs: nothing but the demo needs the sandbox
+    served = sandbox_factory()
+    run_id = served.create_run("issues-found")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    waited = subprocess.run(
+        [str(command), "--run-id", run_id, "--api-url", served.url, "--poll-interval", "1"],
+        cwd=alone,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=clean | {"TESTERARMY_API_KEY": served.api_key},
+    )
+    assert waited.returncode == 1, waited.stdout[-3000:] + waited.stderr[-3000:]
+    assert "tester.army — FAILED: 3 blocking issues" in waited.stderr, waited.stderr[-3000:]
+    assert run_id in (alone / "testerarmy-reports" / "testerarmy-wait.json").read_text("utf-8")
 
     # pip checks the sandbox's pin on the waiter it finds installed
     install(str(dist / f"testerarmy_wait_sandbox-{version}-py3-none-any.whl"))

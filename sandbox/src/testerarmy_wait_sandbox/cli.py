@@ -16,9 +16,9 @@ from .handle import Sandbox
 from .scenarios import ScenarioError, load_scenario_file
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "testerarmy-wait sandbox") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="testerarmy-wait sandbox",
+        prog=prog,
         description="Serve an offline tester.army API. Prints its base URL and API key, "
         "then serves until interrupted.",
     )
@@ -73,10 +73,17 @@ def _tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
     return context
 
 
-def main(argv: list[str], *, stop: threading.Event | None = None, out: TextIO | None = None) -> int:
-    """Run the sandbox until SIGINT/SIGTERM (or ``stop`` is set); 0 on a clean stop."""
+def main(
+    argv: list[str],
+    *,
+    stop: threading.Event | None = None,
+    out: TextIO | None = None,
+    prog: str = "testerarmy-wait sandbox",
+) -> int:
+    """Run the sandbox until SIGINT/SIGTERM (or ``stop`` is set); 0 on a clean stop. ``prog``
+    is the command's name in usage and errors."""
     out = out or sys.stdout
-    parser = build_parser()
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
