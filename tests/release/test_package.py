@@ -2,8 +2,8 @@
 and of its sandbox, all passing ``twine check --strict``; the waiter's wheel, installed into a
 fresh virtualenv (its dependencies from the hash-locked ``requirements.lock``), runs, waits
 for a sandbox's run without the sandbox installed, asks for the sandbox when told to run the
-demo, and with the sandbox's wheel added runs
-``testerarmy-wait demo``. Needs PyPI for the dependencies (marked ``package``)."""
+demo, and with the sandbox's wheel added runs ``testerarmy-wait demo``. Needs PyPI for the
+dependencies (marked ``package``)."""
 
 from __future__ import annotations
 

@@ -169,22 +169,20 @@ def test_module_entry_point_serves_until_signalled_and_exits_0(
         proc.stderr.close()
 
 
-def test_each_way_in_names_itself_in_its_usage() -> None:
-    by_module = subprocess.run(
-        [sys.executable, "-m", "testerarmy_wait_sandbox", "--help"],
+@pytest.mark.parametrize(
+    ("way_in", "usage"),
+    [
+        (["-m", "testerarmy_wait_sandbox"], "usage: python -m testerarmy_wait_sandbox "),
+        (["-m", "testerarmy_wait", "sandbox"], "usage: testerarmy-wait sandbox "),
+    ],
+)
+def test_each_way_in_names_itself_in_its_usage(way_in: list[str], usage: str) -> None:
+    helped = subprocess.run(
+        [sys.executable, *way_in, "--help"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
-    assert by_module.returncode == 0
-    assert by_module.stdout.startswith("usage: python -m testerarmy_wait_sandbox ")
-    by_command = subprocess.run(
-        [sys.executable, "-m", "testerarmy_wait", "sandbox", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert by_command.returncode == 0
-    assert by_command.stdout.startswith("usage: testerarmy-wait sandbox ")
+    assert helped.returncode == 0
+    assert helped.stdout.startswith(usage)

@@ -15,8 +15,11 @@ from .catalog import BUILTIN_SCENARIOS
 from .handle import Sandbox
 from .scenarios import ScenarioError, load_scenario_file
 
+#: The command's name in its usage when the waiter runs it (``testerarmy-wait sandbox``).
+PROG = "testerarmy-wait sandbox"
 
-def build_parser(prog: str = "testerarmy-wait sandbox") -> argparse.ArgumentParser:
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Serve an offline tester.army API. Prints its base URL and API key, "
@@ -78,7 +81,7 @@ def main(
     *,
     stop: threading.Event | None = None,
     out: TextIO | None = None,
-    prog: str = "testerarmy-wait sandbox",
+    prog: str = PROG,
 ) -> int:
     """Run the sandbox until SIGINT/SIGTERM (or ``stop`` is set); 0 on a clean stop. ``prog``
     is the command's name in usage and errors."""
